@@ -1,7 +1,28 @@
 /**
- * @derrick/jit — public API.
- *
- * Not implemented yet: this package exists so the workspace layering is in
- * place. It exports nothing until its issue lands.
+ * @derrick/jit — public API: native memory, executable code memory, and the
+ * two calling conventions between TypeScript and generated code. See the
+ * README for the conventions and the unwinding protocol.
  */
-export {};
+export { JitError, type JitErrorDetails, type JitErrorKind } from './error.js';
+export { NativeRegion, type Protection } from './native-region.js';
+export { pageSize } from './libc.js';
+export { CodeMemory, type CodeRelocation, type PublishOptions } from './code-memory.js';
+export { ARRAY_CALL_SIGNATURE, ArrayCallEntry, type CodeOwner, callArrayEntry } from './array-call.js';
+export {
+  HOST_CALL_EXCEPTION,
+  HOST_CALL_OK,
+  HOST_CALL_SIGNATURE,
+  type HostCallFunction,
+  type HostCallOptions,
+  HostCallRegistration,
+  type PendingException,
+  registerHostCall,
+} from './host-call.js';
+export { MAX_NATIVE_STACK_SIZE, nativeStackSize, setNativeStackSize } from './native-stack.js';
+export {
+  type LoadUnicornOptions,
+  UNICORN_DEBIAN_PACKAGE,
+  UNICORN_SONAME,
+  type UnicornLibrary,
+  loadUnicorn,
+} from './unicorn.js';
