@@ -1,7 +1,80 @@
 /**
  * @derrick/codegen-x64 — public API.
  *
- * Not implemented yet: this package exists so the workspace layering is in
- * place. It exports nothing until its issue lands.
+ * x86-64 backend. So far: registers, the instruction forms (`Inst`), their
+ * encoder/emitter into a `MachBuffer`, an objdump-compatible printer, and the
+ * x64 `LabelUse` kinds.
  */
-export {};
+export {
+  ALL_GPRS,
+  ALL_XMMS,
+  gpr,
+  gprName,
+  r10,
+  r11,
+  r12,
+  r13,
+  r14,
+  r15,
+  r8,
+  r9,
+  rax,
+  rbp,
+  rbx,
+  rcx,
+  rdi,
+  rdx,
+  rsi,
+  rsp,
+  xmm,
+  xmmName,
+  type Gpr,
+  type OperandSize,
+  type Xmm,
+} from './regs.js';
+export { JmpRel32, PCRel32, labelUseFromReloc, type X64LabelUse } from './labeluse.js';
+export {
+  ALU_OPS,
+  BIT_COUNT_OPS,
+  CC,
+  CC_NAMES,
+  EXT_MODES,
+  MAX_INST_SIZE,
+  MUL_DIV_OPS,
+  RoundMode,
+  SHIFT_OPS,
+  XMM_MOV_OPS,
+  XMM_RM_R_OPS,
+  addr,
+  imm,
+  invertCC,
+  mem,
+  memIndex,
+  reg,
+  ripLabel,
+  type AluOp,
+  type Amode,
+  type BitCountOp,
+  type CallTarget,
+  type ExtMode,
+  type FloatToIntOp,
+  type GprMem,
+  type GprMemImm,
+  type Inst,
+  type InstKind,
+  type IntToFloatOp,
+  type MulDivOp,
+  type RegMem,
+  type RegMemImm,
+  type Shift,
+  type ShiftOp,
+  type UnaryOp,
+  type XmmCmpOp,
+  type XmmMem,
+  type XmmMovOp,
+  type XmmRmROp,
+  type XmmRoundOp,
+} from './inst.js';
+export { X64EncodeError, type X64Sink } from './encode.js';
+export { X64_TRAP_OPCODE, createX64Buffer, emit, nopSequence } from './emit.js';
+export { amodeText, printInst } from './print.js';
