@@ -1,0 +1,138 @@
+/**
+ * `derrick wast [--target T] [--json] FILE...` — run `.wast` spec scripts.
+ *
+ * Human output: one line per file, `FILE: N passed, N failed, N skipped`,
+ * its failures beneath (`  line L: command: message`), and a last line that
+ * is exactly `N passed, N failed, N skipped`.
+ *
+ * `--json` prints one JSON object and nothing else on stdout. Its shape is a
+ * contract that other tools read (the spec-suite report, CI dashboards):
+ *
+ * ```
+ * {"target", "passed", "failed", "skipped",
+ *  "byCommand": {"assert_return": {"passed", "failed", "skipped"}, …},
+ *  "files": [{"file", "passed", "failed", "skipped",
+ *             "failures": [{"line", "command", "message"}]}]}
+ * ```
+ *
+ * Exit code 1 when any command failed. A directory operand stands for the
+ * `.wast` files in it. Until `@derrick/runtime` provides an executor, every
+ * command that needs execution is reported as skipped.
+ */
+
+import { InvalidArgumentError, type Command } from 'commander';
+import { runWastFile, summarize, type WastFileResult, type WastSummary } from '@derrick/wast';
+import type { CliCommand, CliContext } from '../command.js';
+import { CliError, describeFsError, EXIT_FAILURE } from '../errors.js';
+import { expandInputs, resolvePath } from '../input.js';
+import { hostTarget, parseTarget, TARGETS } from '../target.js';
+
+interface WastOptions {
+  target: string;
+  json: boolean;
+}
+
+/** The order `byCommand` keys are printed in (unknown keys follow, sorted). */
+const COMMAND_ORDER = [
+  'module',
+  'register',
+  'invoke',
+  'get',
+  'assert_return',
+  'assert_trap',
+  'assert_exhaustion',
+  'assert_malformed',
+  'assert_malformed_text',
+  'assert_invalid',
+  'assert_unlinkable',
+  'assert_uninstantiable',
+  'script',
+];
+
+function orderedByCommand(byCommand: WastSummary['byCommand']): WastSummary['byCommand'] {
+  const keys = Object.keys(byCommand).sort((a, b) => {
+    const ia = COMMAND_ORDER.indexOf(a);
+    const ib = COMMAND_ORDER.indexOf(b);
+    return (ia < 0 ? Infinity : ia) - (ib < 0 ? Infinity : ib) || a.localeCompare(b);
+  });
+  const out: WastSummary['byCommand'] = {};
+  for (const key of keys) {
+    const c = byCommand[key]!;
+    out[key] = { passed: c.passed, failed: c.failed, skipped: c.skipped };
+  }
+  return out;
+}
+
+/** The `--json` document (field order is part of the contract's readability). */
+export function wastJson(target: string, summary: WastSummary): unknown {
+  return {
+    target,
+    passed: summary.passed,
+    failed: summary.failed,
+    skipped: summary.skipped,
+    byCommand: orderedByCommand(summary.byCommand),
+    files: summary.files.map((f) => ({
+      file: f.file,
+      passed: f.passed,
+      failed: f.failed,
+      skipped: f.skipped,
+      failures: f.failures.map((x) => ({ line: x.line, command: x.command, message: x.message })),
+    })),
+  };
+}
+
+function counts(c: { passed: number; failed: number; skipped: number }): string {
+  return `${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`;
+}
+
+async function runWast(ctx: CliContext, operands: string[], options: WastOptions): Promise<void> {
+  const { io, colors } = ctx;
+  const files = await expandInputs(io.cwd, operands, '.wast');
+  const results: WastFileResult[] = [];
+  for (const file of files) {
+    let result: WastFileResult;
+    try {
+      result = await runWastFile(resolvePath(io.cwd, file));
+    } catch (e) {
+      throw new CliError(`${file}: ${describeFsError(e)}`);
+    }
+    // Report the file as it was named on the command line.
+    result = { ...result, file };
+    results.push(result);
+    if (!options.json) {
+      const line = `${file}: ${counts(result)}`;
+      io.stdout(`${result.failed > 0 ? colors.red(line) : line}\n`);
+      for (const f of result.failures) {
+        io.stdout(`  line ${f.line}: ${colors.dim(f.command)}: ${f.message}\n`);
+      }
+    }
+  }
+  const summary = summarize(results);
+  if (options.json) io.stdout(`${JSON.stringify(wastJson(options.target, summary))}\n`);
+  else io.stdout(`${counts(summary)}\n`);
+  if (summary.failed > 0) ctx.setExitCode(EXIT_FAILURE);
+}
+
+export const wastCommand: CliCommand = {
+  name: 'wast',
+  register(program: Command, ctx: CliContext): void {
+    program
+      .command('wast')
+      .description('run WebAssembly spec scripts (.wast) and report passed/failed/skipped commands')
+      .argument('<file...>', '.wast scripts, or directories of them')
+      .option(
+        '--target <target>',
+        `target architecture (${TARGETS.map((t) => t.name).join(', ')})`,
+        (value: string) => {
+          try {
+            return parseTarget(value);
+          } catch (e) {
+            throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+          }
+        },
+        hostTarget(),
+      )
+      .option('--json', 'print one JSON object with per-file and per-command results', false)
+      .action(async (files: string[], options: WastOptions) => runWast(ctx, files, options));
+  },
+};
