@@ -53,3 +53,4 @@ export { decodeModule, validate, validationError } from './module-decoder.js';
 // Runtime-facing layout and trap codes (see their modules).
 export * from './trap.js';
 export * from './vmoffsets.js';
+export * from './compile.js';

@@ -96,6 +96,15 @@ export const VMMemoryDefinitionOffsets = { base: 0, currentLength: 8, size: 16 }
 export const VMGlobalDefinitionSize = 16;
 export const VMFuncRefOffsets = { code: 0, typeId: 8, vmctx: 16, size: 24 } as const;
 
+/**
+ * The "vmctx" of a host function: what a wasm-to-array trampoline receives as
+ * its callee vmctx. It calls `hostCall(this, index, values, count)` (the jit's
+ * host-call convention) and, on a non-zero return, unwinds through
+ * `storeContext` like a trap (the host has already stored the trap code).
+ */
+export const VMHostFuncContextOffsets = { magic: 0, hostCall: 8, index: 16, storeContext: 24, size: 32 } as const;
+export const VMHOSTFUNC_MAGIC = 0x484b5244; // 'DRKH'
+
 /** Bytes of one table element (funcref pointer or externref handle). */
 export const TABLE_ELEMENT_SIZE = 8;
 
