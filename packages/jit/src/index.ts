@@ -26,3 +26,4 @@ export {
   type UnicornLibrary,
   loadUnicorn,
 } from './unicorn.js';
+export { type CpuidResult, type HostX64Features, cpuid, decodeX64Features, hostCpuVendor, hostX64Features } from './host-features.js';
