@@ -54,27 +54,34 @@ export interface VMOffsetsInput {
   numDefinedGlobals: number;
 }
 
-/** Builtins generated code may call through `vmctx.builtins`. Ids are ABI. */
+/**
+ * Builtins generated code may call through `vmctx.builtins`, with the System V
+ * convention. Ids and signatures are ABI (the compiler's translator and the
+ * runtime's implementations must agree): indices are i32; addresses, lengths,
+ * page and element counts are i64 (zero-extended from wasm's i32); references
+ * are i64 in the encodings above; trapping builtins return a `TrapCode` or 0
+ * as i32.
+ */
 export enum Builtin {
-  /** (vmctx, mem, delta_pages: i64) -> old pages or -1 (i64) */
+  /** (vmctx, mem: i32, delta_pages: i64) -> old pages or -1: i64 */
   MemoryGrow = 0,
-  /** (vmctx, mem, dst, val, len) -> trap code or 0 */
+  /** (vmctx, mem: i32, dst: i64, val: i32, len: i64) -> trap code or 0: i32 */
   MemoryFill = 1,
-  /** (vmctx, dst_mem, src_mem, dst, src, len) -> trap code or 0 */
+  /** (vmctx, dst_mem: i32, src_mem: i32, dst: i64, src: i64, len: i64) -> trap code or 0: i32 */
   MemoryCopy = 2,
-  /** (vmctx, mem, data, dst, src, len) -> trap code or 0 */
+  /** (vmctx, mem: i32, data: i32, dst: i64, src: i64, len: i64) -> trap code or 0: i32 */
   MemoryInit = 3,
-  /** (vmctx, data) -> 0 */
+  /** (vmctx, data: i32) -> 0: i32 */
   DataDrop = 4,
-  /** (vmctx, table, init, delta) -> old size or -1 */
+  /** (vmctx, table: i32, init: i64 ref, delta: i64) -> old size or -1: i64 */
   TableGrow = 5,
-  /** (vmctx, table, dst, val, len) -> trap code or 0 */
+  /** (vmctx, table: i32, dst: i64, val: i64 ref, len: i64) -> trap code or 0: i32 */
   TableFill = 6,
-  /** (vmctx, dst_table, src_table, dst, src, len) -> trap code or 0 */
+  /** (vmctx, dst_table: i32, src_table: i32, dst: i64, src: i64, len: i64) -> trap code or 0: i32 */
   TableCopy = 7,
-  /** (vmctx, table, elem, dst, src, len) -> trap code or 0 */
+  /** (vmctx, table: i32, elem: i32, dst: i64, src: i64, len: i64) -> trap code or 0: i32 */
   TableInit = 8,
-  /** (vmctx, elem) -> 0 */
+  /** (vmctx, elem: i32) -> 0: i32 */
   ElemDrop = 9,
   Count = 10,
 }
