@@ -1,0 +1,60 @@
+/**
+ * Register allocation — public API. See README.md in this folder.
+ */
+export { allocateRegisters, RegisterAllocator } from './regalloc.js';
+export {
+  InstFlags,
+  RegAllocError,
+  type MachineEnv,
+  type RegAllocErrorKind,
+  type RegAllocFunction,
+  type RegAllocOptions,
+  type RegAllocOutput,
+  type RegAllocStats,
+} from './function.js';
+export {
+  ConstraintKind,
+  MAX_VREGS,
+  NUM_PREGS,
+  OperandKind,
+  OperandPos,
+  PRegSet,
+  RegClass,
+  after,
+  allocReg,
+  allocSlot,
+  allocStack,
+  before,
+  defAny,
+  defFixed,
+  defReg,
+  defReuse,
+  defStack,
+  formatAllocation,
+  formatOperand,
+  formatPReg,
+  isRegAlloc,
+  isStackAlloc,
+  operand,
+  operandConstraint,
+  operandData,
+  operandKind,
+  operandPos,
+  operandVReg,
+  preg,
+  pregClass,
+  pregHwEnc,
+  progPointInst,
+  progPointIsAfter,
+  useAny,
+  useFixed,
+  useReg,
+  useStack,
+  type Allocation,
+  type Operand,
+  type PReg,
+  type ProgPoint,
+} from './operand.js';
+export { RegAllocFunctionBuilder } from './builder.js';
+export { validateFunction } from './validate.js';
+export { checkAllocation, CheckerError, formatFunction } from './checker.js';
