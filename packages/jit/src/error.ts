@@ -29,7 +29,9 @@ export type JitErrorKind =
   /** A region, a code memory or a callback registration was used after `dispose()`/`unregister()`. */
   | 'disposed'
   /** An argument the caller controls is out of range: an offset past the end, a size that is not an integer… */
-  | 'invalid-argument';
+  | 'invalid-argument'
+  /** Emulated code (libunicorn) stopped on an error: an undefined instruction, an access outside every live region; `pc` says where. */
+  | 'emulation-failed';
 
 /** Extra facts a `JitError` may carry; each is present only for the kinds that have it. */
 export interface JitErrorDetails {
@@ -45,6 +47,12 @@ export interface JitErrorDetails {
   readonly debianPackage?: string;
   /** The underlying exception (koffi's own error, usually). */
   readonly cause?: unknown;
+  /** `emulation-failed`: the guest program counter where emulation stopped. */
+  readonly pc?: bigint;
+  /** `emulation-failed`: the guest address of the faulting memory access or branch target, when there is one. */
+  readonly address?: bigint;
+  /** A failing libunicorn call: its `uc_err` code and name (`UC_ERR_EXCEPTION`). */
+  readonly unicornError?: { readonly code: number; readonly name: string };
 }
 
 export class JitError extends Error {
@@ -55,6 +63,9 @@ export class JitError extends Error {
   readonly errnoName: string | undefined;
   readonly library: string | undefined;
   readonly debianPackage: string | undefined;
+  readonly pc: bigint | undefined;
+  readonly address: bigint | undefined;
+  readonly unicornError: { readonly code: number; readonly name: string } | undefined;
 
   constructor(kind: JitErrorKind, message: string, details: JitErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -64,6 +75,9 @@ export class JitError extends Error {
     this.errnoName = details.errnoName;
     this.library = details.library;
     this.debianPackage = details.debianPackage;
+    this.pc = details.pc;
+    this.address = details.address;
+    this.unicornError = details.unicornError;
   }
 }
 

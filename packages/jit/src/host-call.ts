@@ -49,6 +49,7 @@
  * the wrong code, which is worse than leaking one of the 8192 slots.
  */
 import koffi from 'koffi';
+import { type CallbackSignature, forgetCallback, recordCallback } from './callback-registry.js';
 import { JitError, hex } from './error.js';
 
 /** The C signature of the host-call callback (documentation and error messages). */
@@ -82,6 +83,9 @@ type TypeObject = ReturnType<typeof koffi.proto>;
 type RawHostCall = (vmctx: bigint | null, index: number, values: bigint | null, count: number | bigint) => bigint;
 
 let hostCallPointerType: TypeObject | undefined;
+
+/** `HOST_CALL_SIGNATURE` as the emulated executor moves it through x0–x3. */
+const HOST_CALL_EMULATED_SIGNATURE: CallbackSignature = { params: ['pointer', 'u32', 'pointer', 'u64'], result: 'i64' };
 
 /** `host_call *`, anonymous for the same reason as `arrayCallPrototype`. */
 function hostCallPointer(): TypeObject {
@@ -120,6 +124,8 @@ export class HostCallRegistration {
     } catch (cause) {
       throw new JitError('koffi-failed', `koffi.register failed for the host-call callback: ${String(cause)}`, { cause });
     }
+    // Invariant (callback-recorded, callback-registry.ts): the emulated executor runs the same wrapper.
+    recordCallback(this.address, { signature: HOST_CALL_EMULATED_SIGNATURE, fn: wrapper as (...args: (number | bigint)[]) => unknown });
   }
 
   /** Register `fn`; same as `registerHostCall`. */
@@ -156,6 +162,7 @@ export class HostCallRegistration {
   unregister(): void {
     if (!this.#registered) return;
     this.#registered = false;
+    forgetCallback(this.address);
     try {
       koffi.unregister(this.address);
     } catch (cause) {

@@ -27,3 +27,24 @@ export {
   loadUnicorn,
 } from './unicorn.js';
 export { type CpuidResult, type HostX64Features, cpuid, decodeX64Features, hostCpuVendor, hostX64Features } from './host-features.js';
+export { MemoryReservation } from './memory-reservation.js';
+export { nativeView } from './native-view.js';
+export {
+  type NativeCallbackFunction,
+  type NativeCallbackOptions,
+  NativeCallbackRegistration,
+  type NativeCallbackSignature,
+  type NativeScalarType,
+  registerNativeCallback,
+} from './native-callback.js';
+export { nativeStackBounds, nativeStackPointer, type StackBounds } from './stack-pointer.js';
+export {
+  Aarch64Emulator,
+  DEFAULT_EMULATED_STACK_SIZE,
+  EmulatedArrayCallEntry,
+  type EmulatedArrayCallEntryOptions,
+  type EmulatedCpu,
+  type EmulatorOptions,
+  type EmulatorStats,
+  RETURN_SENTINEL,
+} from './emulator.js';

@@ -39,6 +39,7 @@
  */
 import koffi from 'koffi';
 import { JitError, hex } from './error.js';
+import { trackRegion, untrackRegion, updateRegion } from './host-regions.js';
 import { PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE, mapAnonymous, protect, roundUpToPages, unmap } from './libc.js';
 
 /**
@@ -62,6 +63,8 @@ interface Mapping {
 /** The safety net: unmap regions that became unreachable without `dispose()`. */
 const finalizer = new FinalizationRegistry<Mapping>((mapping) => {
   try {
+    // Invariant (untrack-before-unmap, host-regions.ts): emulators drop the mapping first.
+    untrackRegion(mapping.address);
     unmap(mapping.address, mapping.size);
   } catch {
     // A finalizer has nobody to report to; munmap of a mapping we own cannot fail
@@ -100,6 +103,8 @@ export class NativeRegion {
     const address = mapAnonymous(mapped, PROT_BITS[protection]);
     const region = new NativeRegion(address, mapped, protection);
     finalizer.register(region, { address, size: mapped }, region);
+    // Invariant (track-before-escape, host-regions.ts): emulators can find it from now on.
+    trackRegion(address, mapped, mapped, PROT_BITS[protection]);
     return region;
   }
 
@@ -150,6 +155,7 @@ export class NativeRegion {
     this.#checkLive('protect');
     protect(this.address, this.size, PROT_BITS[protection]);
     this.#protection = protection;
+    updateRegion(this.address, this.size, PROT_BITS[protection]);
   }
 
   /**
@@ -163,6 +169,7 @@ export class NativeRegion {
     this.#disposed = true;
     this.#buffer = undefined;
     this.#bytes = undefined;
+    untrackRegion(this.address);
     unmap(this.address, this.size);
   }
 

@@ -3,9 +3,10 @@
  *
  * The runner parses scripts, converts text modules and checks decoding and
  * validation itself; everything that needs *execution* (instantiation,
- * invocation, globals, linking) goes through a `WastExecutor`. The runtime
- * (`@derrick/runtime`) provides one; until it does, the runner has none and
- * counts every command that needs execution as **skipped** — never passed.
+ * invocation, globals, linking) goes through a `WastExecutor`.
+ * `executor-runtime.ts` provides one over `@derrick/runtime` (given a
+ * compiler by its caller); without an executor the runner counts every
+ * command that needs execution as **skipped** — never passed.
  *
  * ## Contract
  *

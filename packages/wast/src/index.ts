@@ -65,3 +65,4 @@ export {
   type WabtFeatures,
   type WatOptions,
 } from './wat.js';
+export { runtimeExecutor, defineSpectest, RuntimeWastExecutor, type RuntimeExecutorOptions } from './executor-runtime.js';
