@@ -16,10 +16,14 @@
  *    A compiler-less engine has no flags to compare and skips this step;
  * 5. every ISA flag the module was compiled with enabled (a CPU feature its
  *    code may use) must be available: enabled in the engine's compiler, or —
- *    for a compiler-less engine — present in the host CPU (`/proc/cpuinfo`).
+ *    for a compiler-less engine — present in the host CPU (detected on
+ *    x86-64 by executing `cpuid`, see jit's `hostX64Features`; AArch64 code
+ *    runs emulated on an x86-64 host with every feature of unicorn's `max`
+ *    CPU, and natively per `/proc/cpuinfo`).
  *    A flag this file cannot test is an error, never silently accepted.
  */
 import { readFileSync } from 'node:fs';
+import { hostX64Features } from '@derrick/jit';
 import type { EngineInfo } from '@derrick/object';
 import { DERRICK_VERSION, type Engine } from './engine.js';
 import { RuntimeError } from './errors.js';
@@ -132,6 +136,12 @@ export function checkCompatibility(engine: Engine, module: EngineInfo): void {
       if (expected.isaFlags[name] !== 'true') {
         fail(`Module was compiled with ISA setting \`${name}\` enabled, but it is not enabled for this engine's target '${expected.target}'`);
       }
+      continue;
+    }
+    if (arch(module.target) === 'x86_64' && process.arch === 'x64') {
+      const host = hostX64Features()!;
+      if (!Object.hasOwn(host, name)) fail(`don't know how to test for the ISA setting \`${name}\` on this host`);
+      if (host[name as keyof typeof host] !== true) fail(`Module was compiled with ISA setting \`${name}\` enabled, but the host CPU lacks it (cpuid)`);
       continue;
     }
     const feature = CPUINFO_FEATURE[arch(module.target)]?.[name.replace(/^has_/, '')];
