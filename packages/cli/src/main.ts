@@ -17,13 +17,14 @@
 import { Command, CommanderError } from 'commander';
 import type { CliCommand, CliContext } from './command.js';
 import { clifCommand } from './commands/clif.js';
+import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
 import { wastCommand } from './commands/wast.js';
 import { CliError, EXIT_OK, EXIT_USAGE } from './errors.js';
 import { colors as makeColors, processIo, type CliIo } from './io.js';
 
 /** Every subcommand, in `--help` order. */
-export const COMMANDS: readonly CliCommand[] = [validateCommand, wastCommand, clifCommand];
+export const COMMANDS: readonly CliCommand[] = [runCommand, validateCommand, wastCommand, clifCommand];
 
 export const VERSION = '0.1.0';
 

@@ -102,4 +102,4 @@ export {
   describeValue,
   floatBitsToNumber,
 } from './interpreter.js';
-export { runClifTests, checkRoundTrip, type RunTestReport, type RunTestFailure } from './runtest.js';
+export { runClifTests, checkRoundTrip, type RunTestReport, type RunTestFailure, type RunTestExecutor } from './runtest.js';

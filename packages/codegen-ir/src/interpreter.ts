@@ -289,6 +289,9 @@ function fmaBits(a: bigint, b: bigint, c: bigint, ty: Type): bigint {
   const x = toNum(a, ty);
   const y = toNum(b, ty);
   const z = toNum(c, ty);
+  // A finite product is exact here, so it cannot overflow: finite + ±Inf = ±Inf
+  // (computing x * y in doubles could overflow to Inf and give Inf - Inf = NaN).
+  if (Number.isFinite(x) && Number.isFinite(y) && (z === Infinity || z === -Infinity)) return c;
   if (!Number.isFinite(x) || !Number.isFinite(y) || !Number.isFinite(z) || x === 0 || y === 0) {
     // Non-finite and zero-product cases: the double computation is exact or
     // has the right special value.

@@ -79,7 +79,7 @@ import {
 /** Every instruction kind; the `Record` makes the compiler check the list is complete. */
 const ALL_KINDS: Record<InstKind, true> = {
   mov_rr: true, mov_ri: true, movabs: true, load: true, movzx: true, movsx: true, store: true, store_imm: true,
-  lea: true, alu: true, test: true, imul: true, imul_imm: true, mul_div: true, unary: true, sign_extend_rax: true,
+  lea: true, alu: true, test: true, imul: true, imul_imm: true, mul_div: true, unary: true, bswap: true, sign_extend_rax: true,
   shift: true, bit_count: true, setcc: true, cmov: true, jmp: true, jcc: true, jcond: true, jmp_ind: true, call: true,
   call_ind: true, ret: true, push: true, pop: true, trap_if: true, ud2: true, int3: true, nop: true, xmm_mov: true,
   xmm_store: true, gpr_to_xmm: true, xmm_to_gpr: true, xmm_rm_r: true, xmm_cmp: true, xmm_round: true,
@@ -217,6 +217,10 @@ const GOLDEN: Case[] = [
   G({ kind: 'mul_div', op: 'idiv', size: 8, src: addr(mem(rsp)) }, '48 f7 3c 24', 'idiv QWORD PTR [rsp]'),
   G({ kind: 'unary', op: 'neg', size: 8, reg: rax }, '48 f7 d8', 'neg rax'),
   G({ kind: 'unary', op: 'not', size: 4, reg: r12 }, '41 f7 d4', 'not r12d'),
+  G({ kind: 'bswap', size: 4, reg: rax }, '0f c8', 'bswap eax'),
+  G({ kind: 'bswap', size: 8, reg: rcx }, '48 0f c9', 'bswap rcx'),
+  G({ kind: 'bswap', size: 4, reg: r12 }, '41 0f cc', 'bswap r12d'),
+  G({ kind: 'bswap', size: 8, reg: r15 }, '49 0f cf', 'bswap r15'),
   G({ kind: 'sign_extend_rax', size: 4 }, '99', 'cdq'),
   G({ kind: 'sign_extend_rax', size: 8 }, '48 99', 'cqo'),
   G({ kind: 'shift', op: 'shl', size: 4, amount: 5, dst: rax }, 'c1 e0 05', 'shl eax,0x5'),
@@ -578,6 +582,7 @@ function sweep(): Inst[] {
       push({ kind: 'unary', op: 'not', size, reg: r });
     }
     push({ kind: 'sign_extend_rax', size });
+    for (const r of GPRS) push({ kind: 'bswap', size, reg: r });
     for (const op of SHIFT_OPS) {
       for (const dst of GPRS) {
         for (const amount of ['cl', 0, 1, 7, 8, size * 8 - 1] as const) push({ kind: 'shift', op, size, amount, dst });

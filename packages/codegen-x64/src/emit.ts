@@ -330,6 +330,12 @@ export function emit(inst: Inst, sink: X64Sink): void {
       // F7 /2 not, /3 neg
       emitRegReg(sink, Prefix.None, 0xf7, 1, inst.op === 'not' ? 2 : 3, inst.reg, w(inst.size));
       return;
+    case 'bswap':
+      // [REX.W/B] 0F C8+rd
+      if (inst.size === 8 || inst.reg >= 8) sink.put1(0x40 | (inst.size === 8 ? 8 : 0) | (inst.reg >= 8 ? 1 : 0));
+      sink.put1(0x0f);
+      sink.put1(0xc8 + (inst.reg & 7));
+      return;
     case 'sign_extend_rax':
       // 99 cdq; REX.W 99 cqo
       if (inst.size === 8) sink.put1(0x48);

@@ -1,9 +1,10 @@
 /**
  * @derrick/codegen-x64 — public API.
  *
- * x86-64 backend. So far: registers, the instruction forms (`Inst`), their
- * encoder/emitter into a `MachBuffer`, an objdump-compatible printer, and the
- * x64 `LabelUse` kinds.
+ * The x86-64 backend: registers, instruction forms and their encoder, the
+ * x64 `LabelUse` kinds, ISA flags, the System V calling conventions, the
+ * lowering rules, emission with the trap protocol, trampolines, and the
+ * `TargetIsa` (`x64IsaBuilder`).
  */
 export {
   ALL_GPRS,
@@ -78,3 +79,24 @@ export {
 export { X64EncodeError, type X64Sink } from './encode.js';
 export { X64_TRAP_OPCODE, createX64Buffer, emit, nopSequence } from './emit.js';
 export { amodeText, printInst } from './print.js';
+export { X64_SETTINGS, allX64Flags, x64SettingsBuilder, type X64FlagValues, type X64Flags } from './settings.js';
+export {
+  CALLEE_SAVED_GPRS,
+  FLOAT_ARG_REGS,
+  FLOAT_RET_REGS,
+  INT_ARG_REGS,
+  INT_RET_REGS,
+  SCRATCH_GPR,
+  SCRATCH_XMM,
+  SYSV_CLOBBERS,
+  X64_MACHINE_ENV,
+  computeSigABI,
+  gprPReg,
+  xmmPReg,
+} from './abi.js';
+export { type MInst, type MInstKind, printMInst, visitOperands } from './minst.js';
+export { X64Lower } from './lower.js';
+export { RULES_BY_OPCODE, X64_LOWER_RULES, dispatchLowering, type LowerRule } from './lower-rules.js';
+export { X64EmitBackend, emitTrapTail, type X64FrameInfo } from './vcode-emit.js';
+export { emitArrayToWasmTrampoline, emitWasmToArrayTrampoline } from './trampolines.js';
+export { X64Isa, X64_DEFAULT_TRIPLE, checkSimdIsaLevel, x64IsaBuilder, type X64IsaOptions } from './isa.js';

@@ -255,6 +255,8 @@ export type Inst =
   | { readonly kind: 'mul_div'; readonly op: MulDivOp; readonly size: 4 | 8; readonly src: GprMem }
   /** `not reg` / `neg reg`. */
   | { readonly kind: 'unary'; readonly op: UnaryOp; readonly size: 4 | 8; readonly reg: Gpr }
+  /** `bswap reg` (0F C8+r): reverse the bytes of a 32- or 64-bit register. */
+  | { readonly kind: 'bswap'; readonly size: 4 | 8; readonly reg: Gpr }
   /** `cdq` (size 4) / `cqo` (size 8): sign-extend rax into rdx. */
   | { readonly kind: 'sign_extend_rax'; readonly size: 4 | 8 }
   /** `op dst, cl` or `op dst, imm8`. */

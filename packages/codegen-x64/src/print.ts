@@ -144,6 +144,8 @@ export function printInst(inst: Inst): string {
       return `${inst.op} ${gprMemText(inst.src, inst.size)}`;
     case 'unary':
       return `${inst.op} ${g(inst.reg, inst.size)}`;
+    case 'bswap':
+      return `bswap ${g(inst.reg, inst.size)}`;
     case 'sign_extend_rax':
       return inst.size === 8 ? 'cqo' : 'cdq';
     case 'shift':

@@ -1,9 +1,11 @@
 /**
  * @derrick/codegen — public API.
  *
- * Machine-independent backend machinery. So far: `MachBuffer` (labels,
- * fixups, `LabelUse`, islands, veneers, deadlines, constant pool, branch
- * simplification, trap/call-site/relocation/source-location records).
+ * Machine-independent backend machinery: shared settings, the `TargetIsa`
+ * interface and `RuntimeAbi`, `Context.compile`, the lowering driver, VCode,
+ * register allocation, the ABI framework (signature locations, frame
+ * layout), the emission driver, `MachBuffer`, and `CompiledCode` in its
+ * Stencil and Final forms. See README.md for the pipeline.
  */
 export {
   MachBuffer,
@@ -27,3 +29,71 @@ export {
   type RelocTarget,
   type TrapCodeNumber,
 } from './machbuffer.js';
+
+export {
+  SHARED_SETTINGS,
+  Flags,
+  SettingsBuilder,
+  SettingsError,
+  defaultSharedFlags,
+  sharedSettingsBuilder,
+  type OptLevel,
+  type SettingDescriptor,
+  type SettingGroup,
+  type SettingKind,
+  type SettingPreset,
+  type SettingValue,
+  type SettingsErrorKind,
+  type SharedFlagValues,
+  type SharedFlags,
+} from './settings.js';
+export { CodegenError, type CodegenErrorKind } from './codegen-error.js';
+export {
+  CompiledCode,
+  CompiledCodeStencil,
+  type CodeCallSite,
+  type CodeSrcLoc,
+  type CodeTrap,
+  type CompiledCodeData,
+  type CompiledCodeStencilData,
+  type FinalReloc,
+  type FinalRelocName,
+  type StencilReloc,
+} from './compiled-code.js';
+export {
+  AllocationRewriter,
+  VCode,
+  VCodeBuilder,
+  type MachInstAdapter,
+  type OperandVisitor,
+} from './vcode.js';
+export {
+  Lower,
+  computeBlockOrder,
+  lowerFunction,
+  type BlockOrder,
+  type LowerBackend,
+  type LoweredBlock,
+} from './lower.js';
+export {
+  MAX_FRAME_SIZE,
+  computeFrameLayout,
+  stackSlotAlign,
+  type ABIArg,
+  type ABIArgLoc,
+  type FrameLayout,
+  type FrameLayoutOptions,
+  type FrameLayoutRequest,
+  type SigABI,
+} from './abi.js';
+export { emitVCode, type EmitBackend } from './emit.js';
+export {
+  type AnyLabelUse,
+  type CompileOptions,
+  type IsaBuilder,
+  type RuntimeAbi,
+  type TargetIsa,
+  type TrampolineSignature,
+} from './isa.js';
+export { Context, type ContextOptions } from './context.js';
+export * from './regalloc/index.js';

@@ -3,9 +3,13 @@
  *
  * The wasm → IR translation (`translate/`): `FuncTranslator`,
  * `translateFunction`, `translateModule`, the execution model's signatures
- * and builtins. The rest of the compiler (ISA lookup, trampolines, text
- * section, cache plumbing) is not implemented yet.
+ * and builtins; `DerrickCompilerBuilder`/`DerrickCompiler` (environ's
+ * `CompilerBuilder`/`Compiler` over codegen's ISAs); `layoutText` (the
+ * module-wide text section with calls resolved as relative calls).
  */
+export { compilerBuilder, DerrickCompilerBuilder, HOST_TRIPLE, nearest, normalizeTriple } from './builder.js';
+export { DerrickCompiler, RUNTIME_ABI, runtimeTrapCode } from './compiler.js';
+export { layoutText, type TextBody, type TextLayoutOptions } from './text-builder.js';
 export {
   FuncTranslator,
   translateFunction,

@@ -224,3 +224,13 @@ describe('Containment-invariant', () => {
     expect(r.failures[1]!.message).toMatch(/syntax error: unclosed string literal/);
   });
 });
+
+describe('failureMessageMatches', () => {
+  it('needs the expected text, except the element index of "uninitialized element N"', async () => {
+    const { failureMessageMatches } = await import('./runner.js');
+    expect(failureMessageMatches('integer divide by zero (in wasm function 1)', 'integer divide by zero')).toBe(true);
+    expect(failureMessageMatches('integer overflow', 'integer divide by zero')).toBe(false);
+    expect(failureMessageMatches('uninitialized element (in wasm function 3)', 'uninitialized element 2')).toBe(true);
+    expect(failureMessageMatches('undefined element', 'uninitialized element 2')).toBe(false);
+  });
+});

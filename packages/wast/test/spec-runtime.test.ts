@@ -1,13 +1,14 @@
 /**
  * The whole WebAssembly 2.0 spec testsuite on real compiled code: the runner,
- * the runtime-backed executor (`executor-runtime.ts`) and the compiler.
+ * the runtime-backed executor (`executor-runtime.ts`) and the compiler, on
+ * the host (x86-64).
  *
- * AWAITS THE COMPILER. The wast package must not depend on a compiler, so
- * this test reaches `@derrick/compiler` by path, test-only, and runs once it
- * exports a `CompilerBuilder` factory named `compilerBuilder`. Until then it
- * is skipped, visibly; when the compiler lands the lead turns the skip into a
- * failure and fills `KNOWN_FAILURES` with what is left (each entry with its
- * reason), so the list can only shrink.
+ * The wast package must not depend on a compiler, so this test reaches
+ * `@derrick/compiler` by path, test-only. Files without SIMD must pass every
+ * command except `KNOWN_FAILURES` (each with its reason; the list can only
+ * shrink). SIMD code generation is not implemented yet: in `simd_*` files
+ * every failure must be that typed "not supported" error or its consequence
+ * (no module instantiated), never a crash or a wrong result.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
@@ -37,24 +38,34 @@ async function loadCompiler(): Promise<(() => CompilerBuilder) | undefined> {
 
 const factory = await loadCompiler();
 
-if (factory === undefined) {
-  describe.skip('spec testsuite on the runtime (awaiting `compilerBuilder` from @derrick/compiler)', () => {
-    it('runs all 146 scripts', () => {});
+const SIMD_CONSEQUENCES = /SIMD is not supported|no module is instantiated/;
+
+describe('spec testsuite on the runtime (x86-64)', () => {
+  it('the compiler exports its builder', () => {
+    expect(factory).toBeTypeOf('function');
   });
-} else {
-  describe('spec testsuite on the runtime', () => {
-    it('passes every command of every script, except the known failures', async () => {
-      expect(existsSync(suiteDir)).toBe(true);
-      const executor = runtimeExecutor({ compilerBuilder: factory });
-      const files = readdirSync(suiteDir).filter((f) => f.endsWith('.wast')).sort();
-      const results = [];
-      for (const file of files) results.push(await runWastFile(path.join(suiteDir, file), { executor }));
-      const summary: WastSummary = summarize(results);
-      const failures = summary.files.flatMap((f) => f.failures.map((x) => `${path.basename(f.file)}:${x.line}: ${x.command}: ${x.message}`));
-      const unexpected = failures.filter((f) => !(f.split(': ')[0]! in KNOWN_FAILURES));
-      expect(unexpected).toEqual([]);
-      expect(summary.skipped).toBe(0);
-      expect(summary.byCommand['assert_return']?.passed).toBeGreaterThan(40_000);
-    }, 1_800_000);
-  });
-}
+
+  it('passes every command of every non-SIMD script, except the known failures; SIMD fails only as unsupported', async () => {
+    expect(existsSync(suiteDir)).toBe(true);
+    const executor = runtimeExecutor({ compilerBuilder: factory! });
+    const files = readdirSync(suiteDir).filter((f) => f.endsWith('.wast')).sort();
+    expect(files.length).toBe(146);
+    const plain = [];
+    const simd = [];
+    for (const file of files) {
+      const r = await runWastFile(path.join(suiteDir, file), { executor });
+      (file.startsWith('simd_') ? simd : plain).push(r);
+    }
+    const summary: WastSummary = summarize(plain);
+    const failures = summary.files.flatMap((f) => f.failures.map((x) => `${path.basename(f.file)}:${x.line}: ${x.command}: ${x.message}`));
+    const unexpected = failures.filter((f) => !(f.split(': ')[0]! in KNOWN_FAILURES));
+    expect(unexpected).toEqual([]);
+    expect(summary.skipped).toBe(0);
+    expect(summary.byCommand['assert_return']?.passed).toBeGreaterThan(20_000);
+    const simdUnexpected = summarize(simd).files.flatMap((f) =>
+      f.failures.filter((x) => !SIMD_CONSEQUENCES.test(x.message)).map((x) => `${path.basename(f.file)}:${x.line}: ${x.message}`),
+    );
+    expect(simdUnexpected).toEqual([]);
+    console.log(`non-SIMD spec files: ${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped`);
+  }, 1_800_000);
+});

@@ -21,7 +21,8 @@
  */
 
 import { InvalidArgumentError, type Command } from 'commander';
-import { runWastFile, summarize, type WastFileResult, type WastSummary } from '@derrick/wast';
+import { compilerBuilder } from '@derrick/compiler';
+import { runtimeExecutor, runWastFile, summarize, type WastExecutorFactory, type WastFileResult, type WastSummary } from '@derrick/wast';
 import type { CliCommand, CliContext } from '../command.js';
 import { CliError, describeFsError, EXIT_FAILURE } from '../errors.js';
 import { expandInputs, resolvePath } from '../input.js';
@@ -85,14 +86,25 @@ function counts(c: { passed: number; failed: number; skipped: number }): string 
   return `${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`;
 }
 
+/**
+ * The executor for a target: the runtime with Derrick's compiler. Targets
+ * without a backend yet (AArch64) get none: their execution commands are
+ * counted as skipped, never passed.
+ */
+function executorFor(target: string): WastExecutorFactory | undefined {
+  if (target !== 'x86_64') return undefined;
+  return runtimeExecutor({ compilerBuilder, configure: (c) => c.target(target) });
+}
+
 async function runWast(ctx: CliContext, operands: string[], options: WastOptions): Promise<void> {
   const { io, colors } = ctx;
   const files = await expandInputs(io.cwd, operands, '.wast');
+  const executor = executorFor(options.target);
   const results: WastFileResult[] = [];
   for (const file of files) {
     let result: WastFileResult;
     try {
-      result = await runWastFile(resolvePath(io.cwd, file));
+      result = await runWastFile(resolvePath(io.cwd, file), executor === undefined ? {} : { executor });
     } catch (e) {
       throw new CliError(`${file}: ${describeFsError(e)}`);
     }

@@ -1,0 +1,172 @@
+/**
+ * `derrick run [--target T] [--invoke NAME] FILE.wasm|FILE.wat|FILE.cwasm [ARGS...]`
+ * — compile (or load a precompiled) module, instantiate it, call an export.
+ *
+ * Like `wasmtime run` for core modules: without `--invoke`, the module's
+ * `_start` export is called if there is one (instantiation alone runs the
+ * start function). Arguments are parsed by the export's parameter types
+ * (i32/i64 as decimal or 0x hex, f32/f64 as numbers, `nan`, `inf`); each
+ * result is printed on its own line (integers signed, as wasm's `.const`
+ * text does). A trap prints its message on stderr and exits 1; bad input
+ * exits 2 — never a stack trace.
+ */
+import { compilerBuilder } from '@derrick/compiler';
+import { isCwasm } from '@derrick/object';
+import { Config, Engine, Instance, Linker, Module, Store, Trap, type Val, f32FromBits, f64FromBits } from '@derrick/runtime';
+import { ValType } from '@derrick/environ';
+import { watToBinary, WatError } from '@derrick/wast';
+import type { Command } from 'commander';
+import type { CliCommand, CliContext } from '../command.js';
+import { CliError, EXIT_FAILURE } from '../errors.js';
+import { readInputFile } from '../input.js';
+import { parseTarget } from '../target.js';
+
+interface RunOptions {
+  invoke?: string;
+  target?: string;
+  set: string[];
+}
+
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+
+function parseArg(type: number, text: string, index: number): Val {
+  const bad = (): never => {
+    throw new CliError(`argument ${index + 1} ('${text}') is not a valid ${typeName(type)}`);
+  };
+  switch (type) {
+    case ValType.I32: {
+      if (!/^[-+]?(0x[0-9a-f]+|\d+)$/i.test(text)) bad();
+      const v = BigInt(text.replace(/^\+/, ''));
+      if (v < -(2n ** 31n) || v >= 2n ** 32n) bad();
+      return { type: 'i32', value: Number(BigInt.asIntN(32, v)) };
+    }
+    case ValType.I64: {
+      if (!/^[-+]?(0x[0-9a-f]+|\d+)$/i.test(text)) bad();
+      const v = BigInt(text.replace(/^\+/, ''));
+      if (v < -(2n ** 63n) || v >= 2n ** 64n) bad();
+      return { type: 'i64', value: BigInt.asIntN(64, v) };
+    }
+    case ValType.F32:
+    case ValType.F64: {
+      const n = /^[-+]?nan$/i.test(text) ? NaN : /^[-+]?inf(inity)?$/i.test(text) ? (text.startsWith('-') ? -Infinity : Infinity) : Number(text);
+      if (Number.isNaN(n) && !/nan/i.test(text)) bad();
+      if (type === ValType.F32) {
+        const f = new Float32Array([n]);
+        return { type: 'f32', bits: new Uint32Array(f.buffer)[0]! };
+      }
+      const d = new Float64Array([n]);
+      return { type: 'f64', bits: new BigUint64Array(d.buffer)[0]! };
+    }
+    default:
+      throw new CliError(`argument ${index + 1}: parameters of type ${typeName(type)} cannot be given on the command line`);
+  }
+}
+
+function typeName(type: number): string {
+  return ({ [ValType.I32]: 'i32', [ValType.I64]: 'i64', [ValType.F32]: 'f32', [ValType.F64]: 'f64', [ValType.V128]: 'v128' } as Record<number, string>)[type] ?? 'reference';
+}
+
+export function formatVal(v: Val): string {
+  switch (v.type) {
+    case 'i32':
+      return String(v.value | 0);
+    case 'i64':
+      return String(BigInt.asIntN(64, v.value));
+    case 'f32':
+      return String(f32FromBits(v.bits));
+    case 'f64':
+      return String(f64FromBits(v.bits));
+    case 'v128':
+      return `0x${[...v.bytes].reverse().map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+    case 'funcref':
+      return v.value === null ? 'null' : '<funcref>';
+    case 'externref':
+      return v.value === null ? 'null' : '<externref>';
+  }
+}
+
+async function run(ctx: CliContext, file: string, args: string[], options: RunOptions): Promise<void> {
+  const { io } = ctx;
+  const bytes = await readInputFile(io.cwd, file);
+  const config = new Config().compilerBuilder(compilerBuilder).optLevel('speed');
+  if (options.target !== undefined) config.target(options.target);
+  for (const s of options.set) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new CliError(`--set expects name=value, got '${s}'`);
+    config.set(s.slice(0, eq), s.slice(eq + 1));
+  }
+  let engine: Engine;
+  try {
+    engine = new Engine(config);
+  } catch (e) {
+    throw new CliError(e instanceof Error ? e.message : String(e));
+  }
+
+  let module: Module;
+  try {
+    if (isCwasm(bytes)) module = Module.deserialize(engine, bytes);
+    else {
+      const binary = WASM_MAGIC.every((b, i) => bytes[i] === b) ? bytes : await watToBinary(bytes, { filename: file });
+      module = await Module.new(engine, binary);
+    }
+  } catch (e) {
+    if (e instanceof WatError) throw new CliError(e.message.replace(/^(.*?): error: /gm, '$1: '));
+    throw new CliError(`${file}: ${e instanceof Error ? e.message : String(e)}`, EXIT_FAILURE);
+  }
+
+  const store = new Store(engine);
+  try {
+    let instance: Instance;
+    try {
+      instance = new Linker(engine).instantiate(store, module);
+    } catch (e) {
+      if (e instanceof Trap) {
+        io.stderr(`error: ${file}: ${e.message}\n`);
+        ctx.setExitCode(EXIT_FAILURE);
+        return;
+      }
+      throw new CliError(`${file}: ${e instanceof Error ? e.message : String(e)}`, EXIT_FAILURE);
+    }
+    const name = options.invoke ?? (instance.getFunc('_start') !== undefined ? '_start' : undefined);
+    if (name === undefined) {
+      if (args.length > 0) throw new CliError(`${file}: arguments given, but no --invoke and no _start export`);
+      return;
+    }
+    const func = instance.getFunc(name);
+    if (func === undefined) throw new CliError(`${file}: no exported function named '${name}'`);
+    const ty = func.ty();
+    if (args.length !== ty.params.length) {
+      throw new CliError(`'${name}' takes ${ty.params.length} argument(s), got ${args.length}`);
+    }
+    const vals = ty.params.map((t, i) => parseArg(t, args[i]!, i));
+    let results: Val[];
+    try {
+      results = func.callVals(vals);
+    } catch (e) {
+      if (e instanceof Trap) {
+        io.stderr(`error: wasm trap: ${e.message}\n`);
+        ctx.setExitCode(EXIT_FAILURE);
+        return;
+      }
+      throw e;
+    }
+    for (const r of results) io.stdout(`${formatVal(r)}\n`);
+  } finally {
+    store.dispose();
+  }
+}
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  register(program: Command, ctx: CliContext): void {
+    program
+      .command('run')
+      .description('run a WebAssembly module (.wasm, .wat or precompiled .cwasm), optionally invoking an export')
+      .argument('<file>', 'module file')
+      .argument('[args...]', 'arguments for the invoked function')
+      .option('--invoke <name>', 'exported function to call (default: _start, if exported)')
+      .option('--target <target>', 'target to compile for (default: the host)', (v: string) => parseTarget(v))
+      .option('--set <name=value>', 'compiler setting (repeatable; see `derrick settings`)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+      .action(async (file: string, args: string[], options: RunOptions) => run(ctx, file, args, options));
+  },
+};

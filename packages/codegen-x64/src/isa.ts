@@ -1,0 +1,151 @@
+/**
+ * The x86-64 `TargetIsa`: flags, the compile pipeline for one function
+ * (lower → register allocation → frame layout → emission), trampolines, and
+ * the label-use kinds the text-section builder needs.
+ */
+import {
+  CodegenError,
+  CompiledCodeStencil,
+  type CompileOptions,
+  type IsaBuilder,
+  type MachBuffer,
+  type Reloc,
+  RegAllocError,
+  type RuntimeAbi,
+  SettingsBuilder,
+  type SharedFlags,
+  type StencilReloc,
+  type TargetIsa,
+  allocateRegisters,
+  computeFrameLayout,
+  emitVCode,
+  lowerFunction,
+} from '@derrick/codegen';
+import type { FunctionStencil, Signature } from '@derrick/codegen-ir';
+import { CALLEE_SAVED_GPRS, X64_MACHINE_ENV, gprPReg } from './abi.js';
+import { createX64Buffer } from './emit.js';
+import { JmpRel32, PCRel32, type X64LabelUse, labelUseFromReloc } from './labeluse.js';
+import { X64Lower } from './lower.js';
+import { X64_SETTINGS, type X64FlagValues, type X64Flags } from './settings.js';
+import { emitArrayToWasmTrampoline, emitWasmToArrayTrampoline } from './trampolines.js';
+import { X64EmitBackend } from './vcode-emit.js';
+
+export const X64_DEFAULT_TRIPLE = 'x86_64-unknown-linux-gnu';
+
+export interface X64IsaOptions {
+  /** Run the register allocator's input validation on every function (slow; for tests). */
+  readonly validateRegalloc?: boolean;
+}
+
+export class X64Isa implements TargetIsa<X64LabelUse> {
+  readonly name = 'x64';
+  readonly pointerBytes = 8;
+  readonly functionAlignment = 16;
+  readonly labelUses: readonly X64LabelUse[] = [JmpRel32, PCRel32];
+
+  constructor(
+    readonly triple: string,
+    readonly flags: SharedFlags,
+    readonly isaFlags: X64Flags,
+    readonly options: X64IsaOptions = {},
+  ) {}
+
+  labelUseForReloc(reloc: Reloc, addend: number): X64LabelUse | undefined {
+    return labelUseFromReloc(reloc, addend);
+  }
+
+  createBuffer(): MachBuffer<X64LabelUse> {
+    return createX64Buffer();
+  }
+
+  hashKey(): string {
+    return `${this.name}|${this.triple}|${this.flags.hashKey()}|${this.isaFlags.hashKey()}`;
+  }
+
+  compileFunction(stencil: FunctionStencil, options: CompileOptions = {}): CompiledCodeStencil {
+    const backend = new X64Lower(stencil, this.isaFlags);
+    const { vcode } = lowerFunction(stencil, backend);
+    const disasm = options.wantDisasm ? vcode.print() : undefined;
+    let ra;
+    try {
+      ra = allocateRegisters(vcode, X64_MACHINE_ENV, { validate: this.options.validateRegalloc ?? false });
+    } catch (e) {
+      if (e instanceof RegAllocError) throw new CodegenError('regalloc', e.message, e.inst);
+      throw e;
+    }
+    const calleeSaves = CALLEE_SAVED_GPRS.map(gprPReg).filter((p) => ra.calleeSavedUsed.has(p));
+    const runtimeAbi: RuntimeAbi | undefined = options.runtimeAbi;
+    const hasStoreContextSlot = runtimeAbi !== undefined && backend.sigAbi.vmctxIndex >= 0;
+    const frame = computeFrameLayout(
+      {
+        fixedSlotsSize: hasStoreContextSlot ? 8 : 0,
+        calleeSaves,
+        spillSlots: ra.numSpillSlots,
+        stackSlots: stencil.stackSlots,
+        outgoingArgsSize: backend.maxOutgoingArgs,
+        retAreaSize: backend.maxRetArea,
+      },
+      { setupSize: 16, stackAlign: 16 },
+    );
+    const buf = createX64Buffer();
+    const emitter = new X64EmitBackend({
+      frame,
+      sigAbi: backend.sigAbi,
+      hasStoreContextSlot,
+      stackSlots: stencil.stackSlots,
+      ...(runtimeAbi === undefined ? {} : { runtimeAbi }),
+    });
+    emitVCode(vcode, ra, buf, emitter);
+    const fin = buf.finish();
+    const relocs: StencilReloc[] = fin.relocs.map((r) => {
+      if (r.target.kind !== 'name') throw new Error('x64: a relocation to a label survived emission');
+      return { offset: r.offset, kind: r.kind, target: r.target.name, addend: r.addend };
+    });
+    return new CompiledCodeStencil({
+      code: fin.data,
+      relocs,
+      traps: fin.traps.map((t) => ({ offset: t.offset, code: t.code })),
+      callSites: fin.callSites.map((c) => ({ retAddr: c.retAddr })),
+      srclocs: fin.srclocs.map((s) => ({ start: s.start, end: s.end, loc: s.loc })),
+      frameSize: frame.frameSize,
+      alignment: this.functionAlignment,
+      ...(disasm === undefined ? {} : { disasm }),
+    });
+  }
+
+  emitArrayToWasmTrampoline(sig: Signature, abi: RuntimeAbi): CompiledCodeStencil {
+    return emitArrayToWasmTrampoline(sig, abi);
+  }
+
+  emitWasmToArrayTrampoline(sig: Signature, abi: RuntimeAbi): CompiledCodeStencil {
+    return emitWasmToArrayTrampoline(sig, abi);
+  }
+}
+
+/**
+ * The SIMD lowerings use SSE4.1 (and what it implies): building an ISA with
+ * `enable_simd` and without those flags is an error (mission M3).
+ */
+export function checkSimdIsaLevel(shared: SharedFlags, isa: X64Flags): void {
+  if (!shared.get('enable_simd')) return;
+  const missing = (['has_sse3', 'has_ssse3', 'has_sse41'] as const).filter((f) => !isa.get(f));
+  if (missing.length > 0) {
+    throw new CodegenError('invalid-settings', `SIMD support requires SSE3, SSSE3 and SSE4.1 on x86_64 (missing: ${missing.join(', ')})`);
+  }
+}
+
+/** An `IsaBuilder` for x86-64: set ISA flags on `settings`, then `finish(shared)`. */
+export function x64IsaBuilder(triple: string = X64_DEFAULT_TRIPLE, options: X64IsaOptions = {}): IsaBuilder<X64LabelUse> {
+  if (!/^x86_64-/.test(triple)) throw new CodegenError('invalid-settings', `not an x86-64 triple: ${triple}`);
+  const settings = new SettingsBuilder<X64FlagValues>(X64_SETTINGS);
+  return {
+    triple,
+    settingGroup: X64_SETTINGS,
+    settings,
+    finish(shared: SharedFlags): X64Isa {
+      const isaFlags = settings.finish();
+      checkSimdIsaLevel(shared, isaFlags);
+      return new X64Isa(triple, shared, isaFlags, options);
+    },
+  };
+}

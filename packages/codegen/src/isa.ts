@@ -1,0 +1,103 @@
+/**
+ * `TargetIsa`: one target's code generator behind a machine-independent
+ * interface (Cranelift's `isa::TargetIsa`), and `RuntimeAbi`: the generated
+ * code's contract with the runtime, supplied by the compiler (codegen never
+ * imports environ, where the runtime's layout lives).
+ */
+import type { FunctionStencil, Signature, TrapCode } from '@derrick/codegen-ir';
+import type { CompiledCodeStencil } from './compiled-code.js';
+import type { LabelUse, MachBuffer, Reloc } from './machbuffer.js';
+import type { Flags, SettingGroup, SettingsBuilder, SharedFlags } from './settings.js';
+
+/**
+ * Where generated code finds the runtime's state (all byte offsets), and how
+ * IR trap codes map to the runtime's numbers.
+ *
+ * * A function whose signature has a `vmctx` parameter loads the store
+ *   context from `[vmctx + vmctxStoreContextOffset]` in its prologue, checks
+ *   its frame against `[storeCtx + storeStackLimit]`, and keeps the store
+ *   context in a frame slot for its trap stubs.
+ * * A trap stores `trapCode(code)` (u32) at `storeTrapCode`, the trapping
+ *   instruction's address at `storeTrapPc` (and the frame pointer at
+ *   `storeTrapFp`, if given), then sets SP to `[storeCtx + storeEntrySp]` and
+ *   returns into the innermost entry trampoline's trap exit.
+ * * A wasm-to-array trampoline's callee vmctx is a host-function context:
+ *   `hostCall` (fn pointer), `index` (u32) and `storeContext` at the given
+ *   offsets.
+ */
+export interface RuntimeAbi {
+  readonly vmctxStoreContextOffset: number;
+  readonly storeStackLimit: number;
+  readonly storeEntrySp: number;
+  readonly storeTrapCode: number;
+  readonly storeTrapPc: number;
+  readonly storeTrapFp?: number;
+  readonly hostCtxHostCall: number;
+  readonly hostCtxIndex: number;
+  readonly hostCtxStoreContext: number;
+  /** IR trap code → the runtime's numeric trap code (stored as a u32). */
+  trapCode(code: TrapCode): number;
+}
+
+export interface CompileOptions {
+  /**
+   * The runtime contract. Without it, traps are `ud2` instructions (the
+   * process dies on a trap) and prologues do no stack check.
+   */
+  readonly runtimeAbi?: RuntimeAbi;
+  /** Attach a textual dump of the VCode to the result (`disasm`). */
+  readonly wantDisasm?: boolean;
+}
+
+/** A trampoline's description: the callee's IR signature (with its `vmctx` parameter). */
+export type TrampolineSignature = Signature;
+
+// biome-ignore lint: any K
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyLabelUse = LabelUse<any>;
+
+export interface TargetIsa<K extends LabelUse<K> = AnyLabelUse> {
+  /** Short ISA name: `x64`, `aarch64`. */
+  readonly name: string;
+  /** Target triple: `x86_64-unknown-linux-gnu`. */
+  readonly triple: string;
+  readonly flags: SharedFlags;
+  readonly isaFlags: Flags;
+  readonly pointerBytes: number;
+  /** Preferred alignment of a function's first byte. */
+  readonly functionAlignment: number;
+  /** The ISA's label-use kinds (for laying out a text section of many functions). */
+  readonly labelUses: readonly K[];
+  /** The label use a relocation becomes when its target is a function in the same text section. */
+  labelUseForReloc(reloc: Reloc, addend: number): K | undefined;
+  /** A fresh buffer for this ISA (right trap opcode and code alignment), e.g. for a text section. */
+  createBuffer(): MachBuffer<K>;
+  /** Compile one function's stencil. */
+  compileFunction(func: FunctionStencil, options?: CompileOptions): CompiledCodeStencil;
+  /**
+   * Host → wasm: `int64_t entry(void *vmctx, void *callee, uint64_t *values, size_t count)`.
+   * Calls `callee` (signature `sig`; its vmctx parameter receives `vmctx`, the others
+   * come from `values` in 16-byte slots), stores the results in the slots from 0,
+   * returns 0 — or 1 from the trap exit.
+   */
+  emitArrayToWasmTrampoline(sig: TrampolineSignature, abi: RuntimeAbi): CompiledCodeStencil;
+  /**
+   * Wasm → host: a function with signature `sig` whose vmctx is a host-function
+   * context; spills its arguments to 16-byte slots, calls
+   * `hostCall(hostCtx, index, values, count)`, unwinds like a trap on a non-zero
+   * status, else loads the results and returns.
+   */
+  emitWasmToArrayTrampoline(sig: TrampolineSignature, abi: RuntimeAbi): CompiledCodeStencil;
+  /** Everything about this ISA that changes generated code, as text (for cache keys). */
+  hashKey(): string;
+}
+
+/** Builds a `TargetIsa` from shared flags and ISA flags (Cranelift's `isa::Builder`). */
+export interface IsaBuilder<K extends LabelUse<K> = AnyLabelUse> {
+  readonly triple: string;
+  readonly settingGroup: SettingGroup;
+  /** The ISA flags being built (set/enable flags and presets here). */
+  readonly settings: SettingsBuilder;
+  /** Validate the combination (e.g. SIMD needs SSE4.1) and build. Throws `CodegenError('invalid-settings')`. */
+  finish(shared: SharedFlags): TargetIsa<K>;
+}

@@ -1,0 +1,151 @@
+/**
+ * `DerrickCompiler`: environ's `Compiler` on top of the wasm → IR translator
+ * and a codegen `TargetIsa`.
+ *
+ * Per function: translate to IR (`FuncTranslator`, reused across calls),
+ * compile the `FunctionStencil` with the ISA into a `CompiledCodeStencil`,
+ * and keep the function's `FunctionParameters` beside it — the stencil is
+ * what the incremental cache stores; the parameters (the callee name table,
+ * the base source location) are applied at text layout. Trampolines are
+ * emitted by the ISA directly. `buildText` lays everything out with
+ * `layoutText`, resolving calls between functions as relative calls.
+ *
+ * The runtime ABI (where the store context, stack limit, entry SP and trap
+ * fields are) comes from environ's `VMOffsets`/`VMStoreContextOffsets`, so
+ * the code and the runtime read one layout.
+ */
+import type { CompiledCodeStencil, RuntimeAbi, SharedFlags, TargetIsa } from '@derrick/codegen';
+import { type FunctionParameters, TrapCode as IrTrap } from '@derrick/codegen-ir';
+import {
+  type CacheStore,
+  CompileError,
+  type CompiledBody,
+  type CompiledText,
+  type CompileStatistics,
+  type Compiler,
+  type FuncKey,
+  type FuncType,
+  type ModuleTranslation,
+  TrapCode,
+  VMHostFuncContextOffsets,
+  VMStoreContextOffsets,
+} from '@derrick/environ';
+import { layoutText, type TextBody } from './text-builder.js';
+import { FuncTranslator } from './translate/func-translator.js';
+import { vmOffsetsForModule, wasmSignature } from './translate/func-environ.js';
+import { isTranslateError } from './translate/translate-error.js';
+
+/** IR trap code → runtime trap code. */
+const TRAP_CODES: ReadonlyMap<number, TrapCode> = new Map([
+  [IrTrap.STACK_OVERFLOW, TrapCode.StackOverflow],
+  [IrTrap.HEAP_OUT_OF_BOUNDS, TrapCode.MemoryOutOfBounds],
+  [IrTrap.INTEGER_OVERFLOW, TrapCode.IntegerOverflow],
+  [IrTrap.INTEGER_DIVISION_BY_ZERO, TrapCode.IntegerDivisionByZero],
+  [IrTrap.BAD_CONVERSION_TO_INTEGER, TrapCode.BadConversionToInteger],
+  [IrTrap.UNREACHABLE, TrapCode.UnreachableCodeReached],
+  [IrTrap.TABLE_OUT_OF_BOUNDS, TrapCode.TableOutOfBounds],
+  [IrTrap.INDIRECT_CALL_TO_NULL, TrapCode.IndirectCallToNull],
+  [IrTrap.BAD_SIGNATURE, TrapCode.BadSignature],
+]);
+
+export function runtimeTrapCode(irTrap: number): number {
+  return TRAP_CODES.get(irTrap) ?? TrapCode.InternalError;
+}
+
+/** The generated code's contract with the runtime, from environ's layout. */
+export const RUNTIME_ABI: RuntimeAbi = {
+  vmctxStoreContextOffset: 8,
+  storeStackLimit: VMStoreContextOffsets.stackLimit,
+  storeEntrySp: VMStoreContextOffsets.entrySp,
+  storeTrapCode: VMStoreContextOffsets.trapCode,
+  storeTrapPc: VMStoreContextOffsets.trapPc,
+  storeTrapFp: VMStoreContextOffsets.trapFp,
+  hostCtxHostCall: VMHostFuncContextOffsets.hostCall,
+  hostCtxIndex: VMHostFuncContextOffsets.index,
+  hostCtxStoreContext: VMHostFuncContextOffsets.storeContext,
+  trapCode: runtimeTrapCode,
+};
+
+/** What `compileFunction`/`compileTrampoline` return; opaque outside this package. */
+type DerrickBody = CompiledBody & TextBody;
+
+export class DerrickCompiler implements Compiler {
+  readonly #translator = new FuncTranslator();
+  readonly #stats: CompileStatistics = { functions: 0, cacheHits: 0, cacheMisses: 0 };
+
+  constructor(
+    readonly isa: TargetIsa,
+    readonly shared: SharedFlags,
+    readonly cacheStore?: CacheStore,
+  ) {}
+
+  triple(): string {
+    return this.isa.triple;
+  }
+
+  machine(): 'x86_64' | 'aarch64' {
+    return this.isa.name === 'aarch64' ? 'aarch64' : 'x86_64';
+  }
+
+  flags(): Record<string, string> {
+    return Object.fromEntries(this.shared.entries().map(([n, v]) => [n, String(v)]));
+  }
+
+  isaFlags(): Record<string, string> {
+    return Object.fromEntries(this.isa.isaFlags.entries().map(([n, v]) => [n, String(v)]));
+  }
+
+  compileFunction(translation: ModuleTranslation, defIndex: number): CompiledBody {
+    const key: FuncKey = { kind: 'wasm', defIndex };
+    let func;
+    try {
+      func = this.#translator.translate(translation, defIndex, vmOffsetsForModule(translation));
+    } catch (e) {
+      if (isTranslateError(e)) throw new CompileError(e.kind === 'unsupported' ? 'unsupported' : 'codegen', e.message);
+      throw e;
+    }
+    const code = this.#compileStencil(key, () => this.isa.compileFunction(func.stencil, { runtimeAbi: RUNTIME_ABI }));
+    this.#stats.functions++;
+    this.#stats.cacheMisses++;
+    return body(key, code, func.params, false);
+  }
+
+  compileTrampoline(_translation: ModuleTranslation, key: FuncKey, ty: FuncType): CompiledBody {
+    const sig = wasmSignature(ty);
+    switch (key.kind) {
+      case 'array-to-wasm':
+        return body(key, this.#compileStencil(key, () => this.isa.emitArrayToWasmTrampoline(sig, RUNTIME_ABI)), undefined, false);
+      case 'wasm-to-array':
+        return body(key, this.#compileStencil(key, () => this.isa.emitWasmToArrayTrampoline(sig, RUNTIME_ABI)), undefined, false);
+      case 'wasm':
+        throw new CompileError('codegen', 'compileTrampoline: a wasm function is not a trampoline; use compileFunction');
+    }
+  }
+
+  buildText(translation: ModuleTranslation, bodies: readonly CompiledBody[]): CompiledText {
+    return layoutText(this.isa, bodies as readonly DerrickBody[], {
+      paddingBetweenFunctions: this.shared.get('linkopt_padding_between_functions'),
+      forceJumpVeneers: this.shared.get('linkopt_force_jump_veneer'),
+      numImportedFuncs: translation.numImportedFuncs,
+      trapCode: runtimeTrapCode,
+    });
+  }
+
+  statistics(): CompileStatistics {
+    return { ...this.#stats };
+  }
+
+  #compileStencil(key: FuncKey, f: () => CompiledCodeStencil): CompiledCodeStencil {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof CompileError) throw e;
+      const what = key.kind === 'wasm' ? `function ${key.defIndex}` : `${key.kind} trampoline for type ${key.typeIndex}`;
+      throw new CompileError('codegen', `compiling ${what}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+}
+
+function body(key: FuncKey, code: CompiledCodeStencil, params: FunctionParameters | undefined, cacheHit: boolean): DerrickBody {
+  return { key, code, ...(params === undefined ? {} : { params }), codeSize: code.code.length, cacheHit };
+}

@@ -1,0 +1,156 @@
+/**
+ * The module-wide text section: every compiled body appended to one
+ * `MachBuffer`, with the calls between them resolved as pc-relative label
+ * uses while the text is laid out (mission M2).
+ *
+ * Problem. A wasm function calls other functions of its own module directly.
+ * Its compiled stencil holds those calls as relocations against user external
+ * names (`u0:callee`); if they stayed relocations, every image would need a
+ * loader that patches absolute addresses, and the calls would go through a
+ * register. Approach (Wasmtime's `ModuleTextBuilder` over Cranelift's
+ * `MachTextSectionBuilder`): each body gets a label in one module-wide
+ * buffer; a relocation whose target is another body of the module becomes a
+ * fixup of the ISA's label-use kind for that relocation (x86-64 `call rel32`
+ * → `JmpRel32`, AArch64 `bl` → `Branch26`). The buffer patches the fixup when
+ * the label is bound, or — when the target is out of range or not yet placed
+ * and its deadline approaches — emits an island with a veneer that extends
+ * the range. Fixups whose target is still unknown but not urgent are
+ * re-queued, never forced.
+ *
+ * Invariants:
+ * * (NoIntraModuleRelocs) every relocation of a body that names a defined
+ *   function of the module is turned into a label use; `CompiledText.relocations`
+ *   therefore never contains one. A relocation naming anything else is a
+ *   compile error (builtins are reached through the vmctx, so Derrick's own
+ *   bodies never have one).
+ * * (IslandBeforeBody) before a body of `n` bytes is appended, the buffer is
+ *   asked whether `n` more bytes would pass the soonest fixup deadline; if so,
+ *   an island is emitted first — the same contract as inside a function.
+ * * (PaddingIsZeros) `linkopt_padding_between_functions` bytes of zeros follow
+ *   every body; they are appended in chunks with the same island check, so
+ *   padding never pushes a pending fixup out of range.
+ */
+import type { CompiledCodeStencil, LabelUse, MachBuffer, MachLabel, TargetIsa } from '@derrick/codegen';
+import { type FunctionParameters, expandRel } from '@derrick/codegen-ir';
+import { CompileError, type CompiledText, type FuncKey, type TextTrap } from '@derrick/environ';
+
+/** One body to lay out. */
+export interface TextBody {
+  key: FuncKey;
+  code: CompiledCodeStencil;
+  /** The name table and base source location (wasm functions only). */
+  params?: FunctionParameters;
+}
+
+export interface TextLayoutOptions {
+  /** Zero bytes after every body (a test-only link option). */
+  paddingBetweenFunctions: number;
+  /** Send every veneer-capable call through a veneer (a test-only link option). */
+  forceJumpVeneers: boolean;
+  /** Number of imported functions: user name index `i` is defined function `i - numImportedFuncs`. */
+  numImportedFuncs: number;
+  /** Maps an IR trap code of a body to the runtime's trap code. */
+  trapCode(irTrap: number): number;
+}
+
+const PADDING_CHUNK = 64 * 1024;
+const NO_WASM_OFFSET = 0xffffffff;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyLabelUse = LabelUse<any>;
+
+export function layoutText(isa: TargetIsa<AnyLabelUse>, bodies: readonly TextBody[], options: TextLayoutOptions): CompiledText {
+  const buf: MachBuffer<AnyLabelUse> = isa.createBuffer();
+  const labels: MachLabel[] = bodies.map(() => buf.getLabel());
+  // Defined function index → position in `bodies`.
+  const bodyOfDefIndex = new Map<number, number>();
+  bodies.forEach((b, i) => {
+    if (b.key.kind === 'wasm') bodyOfDefIndex.set(b.key.defIndex, i);
+  });
+
+  const locations: CompiledText['locations'] = [];
+  const traps: TextTrap[] = [];
+  const addressMap: CompiledText['addressMap'] = [];
+  const islandOpts = { forceVeneers: options.forceJumpVeneers };
+
+  for (let i = 0; i < bodies.length; i++) {
+    const body = bodies[i]!;
+    const code = body.code;
+    // Post-invariant (IslandBeforeBody).
+    if (buf.islandNeeded(code.code.length + code.alignment)) buf.emitIsland(code.code.length + code.alignment, islandOpts);
+    buf.alignTo(Math.max(code.alignment, isa.functionAlignment), 0);
+    const start = buf.curOffset();
+    buf.bindLabel(labels[i]!);
+    buf.putBytes(code.code);
+
+    for (const reloc of code.relocs) {
+      const target = reloc.target;
+      if (target.kind !== 'user' || body.params === undefined) {
+        throw new CompileError('codegen', `${describe(body.key)}: relocation ${reloc.kind} at +${reloc.offset} against a non-module symbol cannot be resolved in the text section`);
+      }
+      const name = body.params.userNamedFunc(target.ref);
+      const defIndex = name.index - options.numImportedFuncs;
+      const callee = name.namespace === 0 ? bodyOfDefIndex.get(defIndex) : undefined;
+      if (callee === undefined) {
+        throw new CompileError('codegen', `${describe(body.key)}: call to u${name.namespace}:${name.index}, which is not a defined function of this module`);
+      }
+      const kind = isa.labelUseForReloc(reloc.kind, reloc.addend);
+      if (kind === undefined) {
+        throw new CompileError('codegen', `${describe(body.key)}: relocation kind ${reloc.kind} (addend ${reloc.addend}) has no pc-relative label use on ${isa.name}`);
+      }
+      // Post-invariant (NoIntraModuleRelocs).
+      buf.useLabelAtOffset(start + reloc.offset, labels[callee]!, kind);
+    }
+
+    for (const t of code.traps) traps.push({ offset: start + t.offset, code: options.trapCode(t.code) });
+    if (body.params !== undefined) {
+      const base = body.params.baseSrcLoc;
+      // DEFAULT_SRCLOC (0xffffffff) is also the address map's "no wasm offset".
+      for (const s of code.srclocs) addressMap.push({ codeOffset: start + s.start, wasmOffset: expandRel(s.loc, base) });
+    }
+    addressMap.push({ codeOffset: start + code.code.length, wasmOffset: NO_WASM_OFFSET });
+    locations.push({ key: body.key, offset: start, length: code.code.length });
+
+    // Post-invariant (PaddingIsZeros).
+    let pad = options.paddingBetweenFunctions;
+    while (pad > 0) {
+      const n = Math.min(pad, PADDING_CHUNK);
+      if (buf.islandNeeded(n)) buf.emitIsland(n, islandOpts);
+      buf.getAppendedSpace(n).fill(0);
+      pad -= n;
+    }
+  }
+
+  const finished = buf.finish(islandOpts);
+  traps.sort((a, b) => a.offset - b.offset);
+  return {
+    text: finished.data,
+    locations,
+    traps,
+    addressMap: normalizeAddressMap(addressMap),
+    relocations: [],
+  };
+}
+
+/** Sorted by code offset, one entry per offset (the last one written wins). */
+function normalizeAddressMap(map: CompiledText['addressMap']): CompiledText['addressMap'] {
+  const sorted = map.map((e, i) => ({ ...e, i })).sort((a, b) => a.codeOffset - b.codeOffset || a.i - b.i);
+  const out: CompiledText['addressMap'] = [];
+  for (const e of sorted) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.codeOffset === e.codeOffset) last.wasmOffset = e.wasmOffset;
+    else out.push({ codeOffset: e.codeOffset, wasmOffset: e.wasmOffset });
+  }
+  return out;
+}
+
+function describe(key: FuncKey): string {
+  switch (key.kind) {
+    case 'wasm':
+      return `defined function ${key.defIndex}`;
+    case 'array-to-wasm':
+      return `array-to-wasm trampoline for type ${key.typeIndex}`;
+    case 'wasm-to-array':
+      return `wasm-to-array trampoline for type ${key.typeIndex}`;
+  }
+}
