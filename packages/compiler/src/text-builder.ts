@@ -132,11 +132,23 @@ export function layoutText(isa: TargetIsa<AnyLabelUse>, bodies: readonly TextBod
   };
 }
 
-/** Sorted by code offset, one entry per offset (the last one written wins). */
+/**
+ * Sorted by code offset, one entry per offset (the last one written wins).
+ * Entries arrive almost sorted — bodies are laid out in order and each
+ * body's source ranges in code order — so sort only when needed.
+ */
 function normalizeAddressMap(map: CompiledText['addressMap']): CompiledText['addressMap'] {
-  const sorted = map.map((e, i) => ({ ...e, i })).sort((a, b) => a.codeOffset - b.codeOffset || a.i - b.i);
+  let sorted = true;
+  for (let i = 1; i < map.length; i++) {
+    if (map[i]!.codeOffset < map[i - 1]!.codeOffset) {
+      sorted = false;
+      break;
+    }
+  }
+  // A stable sort keeps the write order among equal offsets.
+  const input = sorted ? map : [...map].sort((a, b) => a.codeOffset - b.codeOffset);
   const out: CompiledText['addressMap'] = [];
-  for (const e of sorted) {
+  for (const e of input) {
     const last = out[out.length - 1];
     if (last !== undefined && last.codeOffset === e.codeOffset) last.wasmOffset = e.wasmOffset;
     else out.push({ codeOffset: e.codeOffset, wasmOffset: e.wasmOffset });
