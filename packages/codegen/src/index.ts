@@ -97,3 +97,4 @@ export {
 } from './isa.js';
 export { Context, type ContextOptions } from './context.js';
 export * from './regalloc/index.js';
+export * from './opt/index.js';

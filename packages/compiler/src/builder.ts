@@ -51,6 +51,10 @@ export class DerrickCompilerBuilder implements CompilerBuilder {
   #cacheStore: CacheStore | undefined;
 
   constructor(triple: string = HOST_TRIPLE) {
+    // Like Wasmtime's Cranelift builder: optimize by default, and leave the IR
+    // verifier to tests (`enable_verifier=true`) — translation output is trusted.
+    this.#shared.set('opt_level', 'speed');
+    this.#shared.set('enable_verifier', false);
     this.#triple = HOST_TRIPLE;
     this.#isa = lookupIsa(HOST_TRIPLE);
     if (triple !== HOST_TRIPLE) this.target(triple);

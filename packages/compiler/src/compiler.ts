@@ -3,7 +3,7 @@
  * and a codegen `TargetIsa`.
  *
  * Per function: translate to IR (`FuncTranslator`, reused across calls),
- * compile the `FunctionStencil` with the ISA into a `CompiledCodeStencil`,
+ * optimize it (the mid-end, unless `opt_level=none`), compile the `FunctionStencil` with the ISA into a `CompiledCodeStencil`,
  * and keep the function's `FunctionParameters` beside it — the stencil is
  * what the incremental cache stores; the parameters (the callee name table,
  * the base source location) are applied at text layout. Trampolines are
@@ -14,7 +14,7 @@
  * fields are) comes from environ's `VMOffsets`/`VMStoreContextOffsets`, so
  * the code and the runtime read one layout.
  */
-import type { CompiledCodeStencil, RuntimeAbi, SharedFlags, TargetIsa } from '@derrick/codegen';
+import { type CompiledCodeStencil, optimize, type RuntimeAbi, type SharedFlags, type TargetIsa } from '@derrick/codegen';
 import { type FunctionParameters, TrapCode as IrTrap } from '@derrick/codegen-ir';
 import {
   type CacheStore,
@@ -104,7 +104,13 @@ export class DerrickCompiler implements Compiler {
       if (isTranslateError(e)) throw new CompileError(e.kind === 'unsupported' ? 'unsupported' : 'codegen', e.message);
       throw e;
     }
-    const code = this.#compileStencil(key, () => this.isa.compileFunction(func.stencil, { runtimeAbi: RUNTIME_ABI }));
+    const optLevel = this.shared.get('opt_level');
+    const code = this.#compileStencil(key, () => {
+      // The mid-end (constant folding, GVN, DCE, LICM) runs on the stencil
+      // before lowering; `opt_level=none` skips it.
+      if (optLevel !== 'none') optimize(func, { optLevel });
+      return this.isa.compileFunction(func.stencil, { runtimeAbi: RUNTIME_ABI });
+    });
     this.#stats.functions++;
     this.#stats.cacheMisses++;
     return body(key, code, func.params, false);
