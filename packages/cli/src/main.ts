@@ -17,14 +17,16 @@
 import { Command, CommanderError } from 'commander';
 import type { CliCommand, CliContext } from './command.js';
 import { clifCommand } from './commands/clif.js';
+import { compileCommand } from './commands/compile.js';
 import { runCommand } from './commands/run.js';
+import { settingsCommand } from './commands/settings.js';
 import { validateCommand } from './commands/validate.js';
 import { wastCommand } from './commands/wast.js';
 import { CliError, EXIT_OK, EXIT_USAGE } from './errors.js';
 import { colors as makeColors, processIo, type CliIo } from './io.js';
 
 /** Every subcommand, in `--help` order. */
-export const COMMANDS: readonly CliCommand[] = [runCommand, validateCommand, wastCommand, clifCommand];
+export const COMMANDS: readonly CliCommand[] = [runCommand, compileCommand, settingsCommand, validateCommand, wastCommand, clifCommand];
 
 export const VERSION = '0.1.0';
 

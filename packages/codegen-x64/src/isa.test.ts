@@ -51,7 +51,12 @@ describe('x64 ISA builder', () => {
       expect(e).toBeInstanceOf(CodegenError);
       expect((e as CodegenError).kind).toBe('invalid-settings');
       expect((e as CodegenError).message).toMatch(/SIMD support requires SSE3, SSSE3 and SSE4\.1 on x86_64/);
+      expect((e as CodegenError).message).toMatch(/but SSE3 \(has_sse3\), SSSE3 \(has_ssse3\), SSE4\.1 \(has_sse41\) are not enabled/);
     }
+    // Only SSE4.1 missing: the message names just it.
+    const partial = x64IsaBuilder();
+    partial.settings.enable('ssse3');
+    expect(() => partial.finish(simd)).toThrowError(/but SSE4\.1 \(has_sse41\) is not enabled; enable it/);
     const b = x64IsaBuilder();
     b.settings.enable('sse41');
     expect(b.finish(simd).isaFlags.get('has_sse41')).toBe(true);

@@ -122,15 +122,27 @@ export class X64Isa implements TargetIsa<X64LabelUse> {
   }
 }
 
+/** The ISA flags x86-64 SIMD lowerings rely on, with the features' names. */
+const SIMD_ISA_LEVEL = [
+  ['has_sse3', 'SSE3'],
+  ['has_ssse3', 'SSSE3'],
+  ['has_sse41', 'SSE4.1'],
+] as const;
+
 /**
  * The SIMD lowerings use SSE4.1 (and what it implies): building an ISA with
- * `enable_simd` and without those flags is an error (mission M3).
+ * `enable_simd` and without those flags is an error naming each missing
+ * feature and its flag (mission M3).
  */
 export function checkSimdIsaLevel(shared: SharedFlags, isa: X64Flags): void {
   if (!shared.get('enable_simd')) return;
-  const missing = (['has_sse3', 'has_ssse3', 'has_sse41'] as const).filter((f) => !isa.get(f));
+  const missing = SIMD_ISA_LEVEL.filter(([f]) => !isa.get(f));
   if (missing.length > 0) {
-    throw new CodegenError('invalid-settings', `SIMD support requires SSE3, SSSE3 and SSE4.1 on x86_64 (missing: ${missing.join(', ')})`);
+    throw new CodegenError(
+      'invalid-settings',
+      `SIMD support requires SSE3, SSSE3 and SSE4.1 on x86_64, but ${missing.map(([f, name]) => `${name} (${f})`).join(', ')} ` +
+        `${missing.length === 1 ? 'is' : 'are'} not enabled; enable ${missing.length === 1 ? 'it' : 'them'} (or the preset sse41, x86-64-v2 or x86-64-v3), or disable enable_simd`,
+    );
   }
 }
 

@@ -184,7 +184,7 @@ function parseSettingValue(d: SettingDescriptor, value: SettingValue, group: str
       }
       if (value === 1) return true;
       if (value === 0) return false;
-      return bad(`expected a boolean, got '${String(value)}'`);
+      return bad(`expected a boolean (true or false), got '${String(value)}'`);
     case 'num': {
       const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
       if (!Number.isSafeInteger(n) || n < 0) return bad(`expected a non-negative integer, got '${String(value)}'`);

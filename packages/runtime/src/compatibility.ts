@@ -15,17 +15,24 @@
  *    (`DONT_CARE_FLAGS`: optimization level, verifier, register allocator…).
  *    A compiler-less engine has no flags to compare and skips this step;
  * 5. every ISA flag the module was compiled with enabled (a CPU feature its
- *    code may use) must be available: enabled in the engine's compiler, or —
- *    for a compiler-less engine — present in the host CPU (detected on
- *    x86-64 by executing `cpuid`, see jit's `hostX64Features`; AArch64 code
- *    runs emulated on an x86-64 host with every feature of unicorn's `max`
- *    CPU, and natively per `/proc/cpuinfo`).
+ *    code may use) must be available where the code will run. For an image
+ *    of the host's architecture — code this process would execute natively —
+ *    that is the host CPU, whatever the engine's own compiler settings are
+ *    (Wasmtime's `check_compatible_with_isa_flag`): detected on x86-64 by
+ *    executing `cpuid` (jit's `hostX64Features`), on an AArch64 host from
+ *    `/proc/cpuinfo`. An image for another architecture never runs natively
+ *    here, so its flags must be enabled in the engine's compiler instead.
  *    A flag this file cannot test is an error, never silently accepted.
+ *
+ * `Module.new` does not go through this check (compiling for the host with a
+ * flag the host lacks is how one builds an artifact for a newer machine), but
+ * its module refuses to instantiate for the same reason
+ * (`missingHostIsaFlag`, used by `compiled-module.ts`).
  */
 import { readFileSync } from 'node:fs';
 import { hostX64Features } from '@derrick/jit';
 import type { EngineInfo } from '@derrick/object';
-import { DERRICK_VERSION, type Engine } from './engine.js';
+import { DERRICK_VERSION, type Engine, hostArchitecture } from './engine.js';
 import { RuntimeError } from './errors.js';
 
 /** Shared flags that may differ between the compiling and the loading engine. */
@@ -43,6 +50,12 @@ export const DONT_CARE_FLAGS: ReadonlySet<string> = new Set([
   'log2_min_function_alignment',
   'enable_heap_access_spectre_mitigation',
   'enable_table_access_spectre_mitigation',
+  // Whether the compiler may emit vector code; what the module needs is the
+  // `simd` wasm feature (step 3) and the CPU features of its ISA flags (step 5).
+  'enable_simd',
+  // Test-only link options: the layout of the text, not its contract.
+  'linkopt_padding_between_functions',
+  'linkopt_force_jump_veneer',
 ]);
 
 /** ISA flags that are safe whatever the CPU (they execute as no-ops on older ones). */
@@ -130,22 +143,52 @@ export function checkCompatibility(engine: Engine, module: EngineInfo): void {
     }
   }
   // 5. ISA flags.
+  const native = arch(module.target) === hostArchitecture();
   for (const name of Object.keys(module.isaFlags).sort()) {
     if (module.isaFlags[name] !== 'true' || ALWAYS_AVAILABLE.has(name)) continue;
-    if (expected !== undefined) {
-      if (expected.isaFlags[name] !== 'true') {
-        fail(`Module was compiled with ISA setting \`${name}\` enabled, but it is not enabled for this engine's target '${expected.target}'`);
-      }
+    if (native) {
+      const problem = hostIsaFlagProblem(module.target, name);
+      if (problem === UNTESTABLE) fail(`don't know how to test for the ISA setting \`${name}\` on this host`);
+      if (problem !== undefined) fail(`Module was compiled with ISA setting \`${name}\` enabled, but ${problem}`);
       continue;
     }
-    if (arch(module.target) === 'x86_64' && process.arch === 'x64') {
-      const host = hostX64Features()!;
-      if (!Object.hasOwn(host, name)) fail(`don't know how to test for the ISA setting \`${name}\` on this host`);
-      if (host[name as keyof typeof host] !== true) fail(`Module was compiled with ISA setting \`${name}\` enabled, but the host CPU lacks it (cpuid)`);
-      continue;
+    if (expected === undefined) fail(`don't know how to test for the ISA setting \`${name}\` on this host`); // (step 2 already refused)
+    if (expected.isaFlags[name] !== 'true') {
+      fail(`Module was compiled with ISA setting \`${name}\` enabled, but it is not enabled for this engine's target '${expected.target}'`);
     }
-    const feature = CPUINFO_FEATURE[arch(module.target)]?.[name.replace(/^has_/, '')];
-    if (feature === undefined) fail(`don't know how to test for the ISA setting \`${name}\` on this host`);
-    if (!hostCpuFeatures().has(feature)) fail(`Module was compiled with ISA setting \`${name}\` enabled, but the host CPU lacks ${feature}`);
   }
+}
+
+const UNTESTABLE = 'untestable';
+
+/**
+ * Why the host CPU cannot run code compiled with ISA flag `name` on —
+ * `UNTESTABLE` for a flag this file cannot test — or `undefined` when it can.
+ * For an image of the host's architecture.
+ */
+function hostIsaFlagProblem(target: string, name: string): string | undefined {
+  if (ALWAYS_AVAILABLE.has(name)) return undefined;
+  if (arch(target) === 'x86_64' && process.arch === 'x64') {
+    const host = hostX64Features()!;
+    if (!Object.hasOwn(host, name)) return UNTESTABLE;
+    return host[name as keyof typeof host] ? undefined : 'the host CPU lacks it (cpuid)';
+  }
+  const feature = CPUINFO_FEATURE[arch(target)]?.[name.replace(/^has_/, '')];
+  if (feature === undefined) return UNTESTABLE;
+  return hostCpuFeatures().has(feature) ? undefined : `the host CPU lacks ${feature} (/proc/cpuinfo)`;
+}
+
+/**
+ * The first ISA flag (by name) enabled in `isaFlags` that the host CPU lacks,
+ * with a message naming it, or `undefined` when the host has them all.
+ * Only meaningful for code of the host's architecture.
+ */
+export function missingHostIsaFlag(target: string, isaFlags: Readonly<Record<string, string>>): { name: string; message: string } | undefined {
+  for (const name of Object.keys(isaFlags).sort()) {
+    if (isaFlags[name] !== 'true') continue;
+    const problem = hostIsaFlagProblem(target, name);
+    if (problem === UNTESTABLE) return { name, message: `this module was compiled with ISA setting \`${name}\` enabled, which this host does not know how to test for; it cannot run here` };
+    if (problem !== undefined) return { name, message: `this module was compiled with ISA setting \`${name}\` enabled, but ${problem}; it cannot run here` };
+  }
+  return undefined;
 }

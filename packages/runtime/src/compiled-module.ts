@@ -8,7 +8,9 @@
  * are checked against it, and the text is published as executable memory
  * when the image's architecture is the host's. An image for another
  * architecture loads (it can be inspected and re-serialized) but cannot be
- * instantiated (`not-executable`).
+ * instantiated (`not-executable`); neither can an image whose ISA flags name
+ * a CPU feature the host lacks (compiled with `has_avx2` on a host without
+ * AVX2 — `Module.deserialize` refuses those earlier, `compatibility.ts`).
  *
  * Type indices. A module may declare one signature at several type indices;
  * the compiler makes trampolines only for the first index of each signature
@@ -28,6 +30,7 @@ import { type ModuleTranslation, VMOffsets, decodeModule } from '@derrick/enviro
 import { type ArrayCallEntry, CodeMemory } from '@derrick/jit';
 import type { DerrickImage } from '@derrick/object';
 import { registerCode } from './code-registry.js';
+import { missingHostIsaFlag } from './compatibility.js';
 import { type Engine, hostArchitecture } from './engine.js';
 import { RuntimeError, type TrapSite } from './errors.js';
 import { type TrampolineKind, decodeModuleInfo } from './module-image.js';
@@ -72,6 +75,8 @@ export class CompiledModule {
   readonly #funcOffsets: Int32Array;
   readonly #trampolines: Map<string, number>;
   readonly #code: CodeMemory | undefined;
+  /** Why the code cannot run on this host although it is for this architecture (a missing CPU feature). */
+  readonly #notExecutable: string | undefined;
   readonly #entries = new Map<number, ArrayCallEntry>();
 
   constructor(
@@ -113,7 +118,9 @@ export class CompiledModule {
     if (image.elf.relocationSections().length > 0) {
       fail('it has relocations left for the loader; Derrick images resolve every call at layout time');
     }
-    if (image.machine === hostArchitecture() && image.text.length > 0) {
+    const missing = image.machine === hostArchitecture() ? missingHostIsaFlag(image.engine.target, image.engine.isaFlags) : undefined;
+    this.#notExecutable = missing?.message;
+    if (image.machine === hostArchitecture() && image.text.length > 0 && missing === undefined) {
       const code = CodeMemory.publish(image.text);
       this.#code = code;
       registerCode(code.address, code.address + BigInt(code.textSize), this);
@@ -126,10 +133,11 @@ export class CompiledModule {
 
   /** Whether this host can run the code (it is for the host's architecture). */
   get executable(): boolean {
-    return this.#code !== undefined || (this.image.machine === hostArchitecture() && this.image.text.length === 0);
+    return this.#code !== undefined || (this.image.machine === hostArchitecture() && this.image.text.length === 0 && this.#notExecutable === undefined);
   }
 
   #requireCode(): CodeMemory {
+    if (this.#notExecutable !== undefined) throw new RuntimeError('not-executable', this.#notExecutable);
     if (this.#code === undefined) {
       throw new RuntimeError(
         'not-executable',

@@ -65,7 +65,12 @@ export class Config {
     return this;
   }
 
-  /** Compile for `triple` (default: the host). Checked by `new Engine`. */
+  /**
+   * Compile for `triple`. Default: the host, with the host's CPU features
+   * inferred (cpuid) before the user's settings; an explicit target — even the
+   * host's own triple — gets that target's baseline, nothing inferred (a
+   * portable build, as in Wasmtime). Checked by `new Engine`.
+   */
   target(triple: string): this {
     this.#target = String(triple);
     return this;

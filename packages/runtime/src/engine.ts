@@ -6,8 +6,11 @@
  * is never mutated and later changes do not reach the engine), builds the
  * compiler by applying the snapshot's `CompilerConfig` to a fresh
  * `CompilerBuilder` from the configured factory (`applyCompilerConfig`, in
- * canonical order — mission M4), and validates the runtime tunables. An
- * engine without a factory has no compiler: every compile request fails with
+ * canonical order — mission M4), and validates the runtime tunables. When
+ * the config names no target, the builder is for the host, and the host's
+ * detected CPU features are applied to it first, before the user's settings
+ * (`host-flags.ts`, Wasmtime's `infer_native_flags`). An engine without a
+ * factory has no compiler: every compile request fails with
  * `CompileError('no-compiler')`, and precompiled modules still load
  * (mission M1).
  *
@@ -25,6 +28,7 @@ import { nativeStackSize } from '@derrick/jit';
 import type { EngineInfo } from '@derrick/object';
 import { Config, type ConfigSnapshot } from './config.js';
 import { RuntimeError } from './errors.js';
+import { inferHostIsaFlags } from './host-flags.js';
 import { TypeRegistry } from './type-registry.js';
 
 /** The Derrick release recorded in (and required of) precompiled modules. */
@@ -64,6 +68,7 @@ interface TrampolineProvider {
 export class Engine {
   readonly #config: ConfigSnapshot;
   readonly #compiler: Compiler | undefined;
+  readonly #inferredIsaFlags: readonly string[];
   readonly #types = new TypeRegistry();
   readonly #wasmToArray = new Map<number, TrampolineProvider>();
   readonly #waitingForTrampoline = new Map<number, Set<(code: bigint) => void>>();
@@ -72,10 +77,26 @@ export class Engine {
     const snapshot = config.snapshot();
     this.#config = snapshot;
     validateTunables(snapshot);
+    let inferred: string[] = [];
     if (snapshot.builderFactory !== undefined) {
       // (engine-immutable): the builder sees a copy; the Config stays untouched.
-      this.#compiler = applyCompilerConfig(snapshot.builderFactory(), snapshot.compiler);
+      const builder = snapshot.builderFactory();
+      // (inference-first): no explicit target = the host, with its CPU features, before the user's settings.
+      if (snapshot.compiler.target === undefined) inferred = inferHostIsaFlags(builder);
+      this.#compiler = applyCompilerConfig(builder, snapshot.compiler);
     }
+    this.#inferredIsaFlags = Object.freeze(inferred);
+  }
+
+  /**
+   * The ISA flags this engine turned on because the host CPU has them (sorted;
+   * empty for an explicit target, a compiler-less engine, or a builder that
+   * knows none of them). The user's settings were applied after them, so a
+   * flag listed here may have been turned off again — `compiler().isaFlags()`
+   * has the final values.
+   */
+  get inferredIsaFlags(): readonly string[] {
+    return this.#inferredIsaFlags;
   }
 
   /** Whether this engine can compile (it was configured with a `CompilerBuilder` factory). */

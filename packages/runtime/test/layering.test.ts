@@ -15,7 +15,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CompileError, Config, Engine, Func, Instance, Module, Store, Trap, TrapCode, ValType } from '../src/index.js';
-import { compileWat, toyEngine } from './helpers.js';
+import { decodeModule } from '@derrick/environ';
+import { compileWat, toyEngine, wat } from './helpers.js';
 
 const packagesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ALLOWED = ['runtime', 'environ', 'object', 'jit'];
@@ -88,6 +89,43 @@ describe('runtime without a compiler (layering proof)', () => {
       store.dispose();
     }
     await expect(Module.new(engine, new Uint8Array(8))).rejects.toBeInstanceOf(CompileError);
+  });
+
+  it('refuses every compile request with one clear error, and still loads precompiled modules', async () => {
+    const bytes = await wat('(module (func (export "f") (result i32) i32.const 7))');
+    const precompiled = (await compileWat(toyEngine(), '(module (func (export "f") (result i32) i32.const 7))')).serialize();
+    const engine = new Engine(new Config());
+    const messages = new Set<string>();
+    const expectNoCompiler = (e: unknown) => {
+      expect(e).toBeInstanceOf(CompileError);
+      expect((e as CompileError).kind).toBe('no-compiler');
+      messages.add((e as CompileError).message);
+    };
+    const requests: [string, () => unknown][] = [
+      ['Module.new', () => Module.new(engine, bytes)],
+      ['Module.new (garbage)', () => Module.new(engine, Uint8Array.of(1, 2, 3))],
+      ['Module.fromTranslation', () => Module.fromTranslation(engine, decodeModule(bytes))],
+      ['Engine.compiler', () => engine.compiler()],
+      ['Engine.engineInfo', () => engine.engineInfo()],
+    ];
+    for (const [name, request] of requests) {
+      try {
+        await request();
+        expect.fail(`${name} did not fail`);
+      } catch (e) {
+        expectNoCompiler(e);
+      }
+    }
+    expect([...messages]).toHaveLength(1);
+    expect([...messages][0]).toMatch(/^no compiler configured: .*Config\.compilerBuilder.*Module\.deserialize/);
+    // What needs no compiler keeps working.
+    expect(Module.validate(engine, bytes)).toBe(true);
+    const store = new Store(engine);
+    try {
+      expect(new Instance(store, Module.deserialize(engine, precompiled)).getFunc('f')!.call()).toBe(7);
+    } finally {
+      store.dispose();
+    }
   });
 
   it('applies the segments of a module without functions, in a compiler-less engine', async () => {

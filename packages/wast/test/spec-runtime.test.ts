@@ -68,4 +68,18 @@ describe('spec testsuite on the runtime (x86-64)', () => {
     expect(simdUnexpected).toEqual([]);
     console.log(`non-SIMD spec files: ${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped`);
   }, 1_800_000);
+
+  // The engine above compiles for the host with its CPU features inferred
+  // (popcnt, lzcnt, tzcnt, roundss, fma…). An explicit `x86_64` target is the
+  // baseline (SSE2 only), so these runs cover every fallback sequence.
+  it('passes the integer and float scripts with the baseline target too (no CPU feature flags)', async () => {
+    const executor = runtimeExecutor({ compilerBuilder: factory!, configure: (c) => c.target('x86_64') });
+    const files = ['i32', 'i64', 'f32', 'f64', 'conversions', 'int_exprs', 'float_exprs', 'float_misc', 'f32_bitwise', 'f64_bitwise'];
+    const results = [];
+    for (const f of files) results.push(await runWastFile(path.join(suiteDir, `${f}.wast`), { executor }));
+    const summary = summarize(results);
+    expect(summary.files.flatMap((f) => f.failures.map((x) => `${path.basename(f.file)}:${x.line}: ${x.message}`))).toEqual([]);
+    expect(summary.skipped).toBe(0);
+    expect(summary.byCommand['assert_return']?.passed).toBeGreaterThan(5_000);
+  }, 600_000);
 });

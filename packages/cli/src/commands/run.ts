@@ -1,6 +1,9 @@
 /**
- * `derrick run [--target T] [--invoke NAME] FILE.wasm|FILE.wat|FILE.cwasm [ARGS...]`
+ * `derrick run [--target T] [--set name=value]... [--enable NAME]... [--invoke NAME] FILE.wasm|FILE.wat|FILE.cwasm [ARGS...]`
  * — compile (or load a precompiled) module, instantiate it, call an export.
+ * A `.cwasm` (from `derrick compile`) is verified (checksum, structure) and
+ * checked against this engine and host before any of it runs; a damaged or
+ * incompatible one exits 1 with the reason.
  *
  * Like `wasmtime run` for core modules: without `--invoke`, the module's
  * `_start` export is called if there is one (instantiation alone runs the
@@ -10,24 +13,18 @@
  * text does). A trap prints its message on stderr and exits 1; bad input
  * exits 2 — never a stack trace.
  */
-import { compilerBuilder } from '@derrick/compiler';
-import { isCwasm } from '@derrick/object';
-import { Config, Engine, Instance, Linker, Module, Store, Trap, type Val, f32FromBits, f64FromBits } from '@derrick/runtime';
+import { type Engine, Instance, Linker, Module, Store, Trap, type Val, f32FromBits, f64FromBits } from '@derrick/runtime';
 import { ValType } from '@derrick/environ';
-import { watToBinary, WatError } from '@derrick/wast';
 import type { Command } from 'commander';
 import type { CliCommand, CliContext } from '../command.js';
+import { addEngineOptions, createEngine, type EngineOptions } from '../engine-options.js';
 import { CliError, EXIT_FAILURE } from '../errors.js';
 import { readInputFile } from '../input.js';
-import { parseTarget } from '../target.js';
+import { moduleFileKind, wasmBinary } from '../module-input.js';
 
-interface RunOptions {
+interface RunOptions extends EngineOptions {
   invoke?: string;
-  target?: string;
-  set: string[];
 }
-
-const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 
 function parseArg(type: number, text: string, index: number): Val {
   const bad = (): never => {
@@ -88,29 +85,14 @@ export function formatVal(v: Val): string {
 async function run(ctx: CliContext, file: string, args: string[], options: RunOptions): Promise<void> {
   const { io } = ctx;
   const bytes = await readInputFile(io.cwd, file);
-  const config = new Config().compilerBuilder(compilerBuilder).optLevel('speed');
-  if (options.target !== undefined) config.target(options.target);
-  for (const s of options.set) {
-    const eq = s.indexOf('=');
-    if (eq <= 0) throw new CliError(`--set expects name=value, got '${s}'`);
-    config.set(s.slice(0, eq), s.slice(eq + 1));
-  }
-  let engine: Engine;
-  try {
-    engine = new Engine(config);
-  } catch (e) {
-    throw new CliError(e instanceof Error ? e.message : String(e));
-  }
+  const engine: Engine = createEngine(options);
+  const kind = moduleFileKind(file, bytes);
+  const binary = kind === 'cwasm' ? undefined : await wasmBinary(file, bytes);
 
   let module: Module;
   try {
-    if (isCwasm(bytes)) module = Module.deserialize(engine, bytes);
-    else {
-      const binary = WASM_MAGIC.every((b, i) => bytes[i] === b) ? bytes : await watToBinary(bytes, { filename: file });
-      module = await Module.new(engine, binary);
-    }
+    module = binary === undefined ? Module.deserialize(engine, bytes) : await Module.new(engine, binary);
   } catch (e) {
-    if (e instanceof WatError) throw new CliError(e.message.replace(/^(.*?): error: /gm, '$1: '));
     throw new CliError(`${file}: ${e instanceof Error ? e.message : String(e)}`, EXIT_FAILURE);
   }
 
@@ -159,14 +141,12 @@ async function run(ctx: CliContext, file: string, args: string[], options: RunOp
 export const runCommand: CliCommand = {
   name: 'run',
   register(program: Command, ctx: CliContext): void {
-    program
+    const command = program
       .command('run')
       .description('run a WebAssembly module (.wasm, .wat or precompiled .cwasm), optionally invoking an export')
       .argument('<file>', 'module file')
       .argument('[args...]', 'arguments for the invoked function')
-      .option('--invoke <name>', 'exported function to call (default: _start, if exported)')
-      .option('--target <target>', 'target to compile for (default: the host)', (v: string) => parseTarget(v))
-      .option('--set <name=value>', 'compiler setting (repeatable; see `derrick settings`)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-      .action(async (file: string, args: string[], options: RunOptions) => run(ctx, file, args, options));
+      .option('--invoke <name>', 'exported function to call (default: _start, if exported)');
+    addEngineOptions(command).action(async (file: string, args: string[], options: RunOptions) => run(ctx, file, args, options));
   },
 };
