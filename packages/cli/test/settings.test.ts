@@ -54,7 +54,7 @@ describe('derrick settings', () => {
     expect(report.target).toBe('x86_64-unknown-linux-gnu');
     expect(report.inferred).toEqual(detectedHostIsaFlags());
     expect(report.settings.map((s) => s.name).sort()).toEqual(ALL.filter((s) => s.kind !== 'preset').map((s) => s.name).sort());
-    expect(report.presets.map((p) => p.name)).toEqual(ALL.filter((s) => s.kind === 'preset').map((s) => s.name));
+    expect(report.presets.map((p) => p.name)).toEqual([...ALL.filter((s) => s.kind === 'preset').map((s) => s.name), 'native']);
     for (const s of report.settings) {
       expect(['bool', 'enum', 'num']).toContain(s.kind);
       expect(['shared', 'isa', 'link']).toContain(s.group);

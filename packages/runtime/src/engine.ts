@@ -28,7 +28,7 @@ import { nativeStackSize } from '@derrick/jit';
 import type { EngineInfo } from '@derrick/object';
 import { Config, type ConfigSnapshot } from './config.js';
 import { RuntimeError } from './errors.js';
-import { inferHostIsaFlags } from './host-flags.js';
+import { detectedHostIsaFlags, inferHostIsaFlags, NATIVE_PRESET } from './host-flags.js';
 import { TypeRegistry } from './type-registry.js';
 
 /** The Derrick release recorded in (and required of) precompiled modules. */
@@ -82,8 +82,19 @@ export class Engine {
       // (engine-immutable): the builder sees a copy; the Config stays untouched.
       const builder = snapshot.builderFactory();
       // (inference-first): no explicit target = the host, with its CPU features, before the user's settings.
-      if (snapshot.compiler.target === undefined) inferred = inferHostIsaFlags(builder);
-      this.#compiler = applyCompilerConfig(builder, snapshot.compiler);
+      // The `native` preset asks for the same with an explicit target (of the host's architecture).
+      const compilerConfig = snapshot.compiler;
+      if (compilerConfig.flags.includes(NATIVE_PRESET)) {
+        if (compilerConfig.target !== undefined) builder.target(compilerConfig.target);
+        inferred = inferHostIsaFlags(builder);
+        if (inferred.length === 0 && detectedHostIsaFlags().length > 0) {
+          throw new CompileError('setting', `the ${NATIVE_PRESET} preset enables this host's CPU features, but the target ${builder.triple()} is not the host's architecture`);
+        }
+        this.#compiler = applyCompilerConfig(builder, { ...compilerConfig, target: undefined, flags: compilerConfig.flags.filter((f) => f !== NATIVE_PRESET) });
+      } else {
+        if (compilerConfig.target === undefined) inferred = inferHostIsaFlags(builder);
+        this.#compiler = applyCompilerConfig(builder, compilerConfig);
+      }
     }
     this.#inferredIsaFlags = Object.freeze(inferred);
   }

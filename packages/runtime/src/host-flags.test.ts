@@ -132,3 +132,17 @@ describe.runIf(onX64)('host feature inference (x86-64 host)', () => {
     expect(new Engine(new Config()).inferredIsaFlags).toEqual([]);
   });
 });
+
+describe('the native preset', () => {
+  it.runIf(process.arch === 'x64')('turns on the host features for an explicit target of the host architecture', async () => {
+    const { compilerBuilder } = await import('../../compiler/src/index.js');
+    const plain = new Engine(new Config().compilerBuilder(compilerBuilder).target('x86_64'));
+    const native = new Engine(new Config().compilerBuilder(compilerBuilder).target('x86_64').enable('native'));
+    expect(plain.inferredIsaFlags).toEqual([]);
+    expect(native.inferredIsaFlags).toEqual(detectedHostIsaFlags());
+    for (const flag of detectedHostIsaFlags()) expect(native.compiler().isaFlags()[flag]).toBe('true');
+    // The user's own settings still win over the preset.
+    const off = new Engine(new Config().compilerBuilder(compilerBuilder).target('x86_64').enable('native').set('has_sse3', 'false'));
+    expect(off.compiler().isaFlags()['has_sse3']).toBe('false');
+  });
+});

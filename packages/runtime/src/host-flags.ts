@@ -33,6 +33,14 @@
 import { CompileError, type CompilerBuilder } from '@derrick/environ';
 import { hostX64Features } from '@derrick/jit';
 
+/**
+ * The `native` preset: every CPU feature of this host (Wasmtime's
+ * `infer_native_flags`), for an explicit target of the host's architecture.
+ * The engine handles it — a code generator cannot see the host — so it works
+ * with any `CompilerBuilder`.
+ */
+export const NATIVE_PRESET = 'native';
+
 /** The ISA flags detected on this host that are on, by name (`has_sse41`, …), sorted; empty off x86-64. */
 export function detectedHostIsaFlags(): string[] {
   const features = hostX64Features();

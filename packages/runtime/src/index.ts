@@ -28,7 +28,7 @@ export {
 } from './types.js';
 export { TypeRegistry } from './type-registry.js';
 export { DONT_CARE_FLAGS, checkCompatibility, missingHostIsaFlag } from './compatibility.js';
-export { detectedHostIsaFlags, inferHostIsaFlags } from './host-flags.js';
+export { detectedHostIsaFlags, inferHostIsaFlags, NATIVE_PRESET } from './host-flags.js';
 
 // Re-exported so embedders need no direct dependency on environ for the basics.
 export {

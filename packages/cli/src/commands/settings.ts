@@ -20,7 +20,7 @@
  */
 import { compilerBuilder } from '@derrick/compiler';
 import type { Setting } from '@derrick/environ';
-import { inferHostIsaFlags } from '@derrick/runtime';
+import { detectedHostIsaFlags, inferHostIsaFlags, NATIVE_PRESET } from '@derrick/runtime';
 import type { Command } from 'commander';
 import type { CliCommand, CliContext } from '../command.js';
 import { CliError } from '../errors.js';
@@ -65,9 +65,18 @@ export function settingsReport(target: string | undefined): SettingsReport {
         ...(s.kind === 'bool' ? { values: BOOL_VALUES } : s.values !== undefined ? { values: [...s.values] } : {}),
         value: s.value ?? '',
       })),
-    presets: all
-      .filter((s) => s.kind === 'preset')
-      .map((s) => ({ name: s.name, group: s.group, description: s.description, enables: [...(s.values ?? [])] })),
+    presets: [
+      ...all
+        .filter((s) => s.kind === 'preset')
+        .map((s) => ({ name: s.name, group: s.group, description: s.description, enables: [...(s.values ?? [])] })),
+      // Handled by the engine, which can see the host (see runtime's host-flags.ts).
+      {
+        name: NATIVE_PRESET,
+        group: 'isa',
+        description: "every CPU feature of this host, detected with cpuid (for a target of the host's architecture)",
+        enables: detectedHostIsaFlags(),
+      },
+    ],
     inferred,
   };
 }
