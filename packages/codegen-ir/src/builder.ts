@@ -80,21 +80,91 @@ export class FunctionBuilderContext {
   preds: Inst[][] = [];
   /** Per block: (variable, parameter) pairs awaiting sealing. */
   incomplete: number[][] = [];
-  /** Per block: variable → current definition in that block. */
-  defs: (Map<Variable, Value> | undefined)[] = [];
   /** Per block: does it have SSA-added parameters? (UserParamsFirst) */
   hasSsaParams: number[] = [];
   varTypes: Type[] = [];
+
+  /**
+   * (block, variable) → the variable's current definition in that block: an
+   * open-addressing hash table with linear probing over typed arrays (a
+   * `Map` per block was the largest allocation of translation). An entry is
+   * live iff its stamp equals `defGen`, so `clear()` is O(1).
+   */
+  private defBlock = new Int32Array(256);
+  private defVar = new Int32Array(256);
+  private defValue = new Int32Array(256);
+  private defStamp = new Uint32Array(256);
+  private defGen = 1;
+  private defCount = 0;
+
+  /** Scratch stacks of `useVarIn`'s iterative walk (used with a base index, so re-entry is safe). */
+  readonly tasks: number[] = [];
+  readonly results: Value[] = [];
 
   clear(): void {
     this.sealed.length = 0;
     this.status.length = 0;
     this.preds.length = 0;
     this.incomplete.length = 0;
-    this.defs.length = 0;
     this.hasSsaParams.length = 0;
     this.varTypes.length = 0;
+    this.tasks.length = 0;
+    this.results.length = 0;
+    this.defCount = 0;
+    if (++this.defGen === 0xffff_ffff) {
+      this.defStamp.fill(0);
+      this.defGen = 1;
+    }
   }
+
+  /** The definition of `variable` in `block`, or -1. */
+  getDef(block: Block, variable: Variable): Value {
+    const mask = this.defBlock.length - 1;
+    const gen = this.defGen;
+    for (let i = defHash(block, variable) & mask; ; i = (i + 1) & mask) {
+      if (this.defStamp[i] !== gen) return -1;
+      if (this.defBlock[i] === block && this.defVar[i] === variable) return this.defValue[i]!;
+    }
+  }
+
+  setDef(block: Block, variable: Variable, value: Value): void {
+    if (2 * (this.defCount + 1) > this.defBlock.length) this.growDefs();
+    const mask = this.defBlock.length - 1;
+    const gen = this.defGen;
+    for (let i = defHash(block, variable) & mask; ; i = (i + 1) & mask) {
+      if (this.defStamp[i] !== gen) {
+        this.defStamp[i] = gen;
+        this.defBlock[i] = block;
+        this.defVar[i] = variable;
+        this.defValue[i] = value;
+        this.defCount++;
+        return;
+      }
+      if (this.defBlock[i] === block && this.defVar[i] === variable) {
+        this.defValue[i] = value;
+        return;
+      }
+    }
+  }
+
+  private growDefs(): void {
+    const oldB = this.defBlock;
+    const oldV = this.defVar;
+    const oldX = this.defValue;
+    const oldS = this.defStamp;
+    const gen = this.defGen;
+    const n = oldB.length * 2;
+    this.defBlock = new Int32Array(n);
+    this.defVar = new Int32Array(n);
+    this.defValue = new Int32Array(n);
+    this.defStamp = new Uint32Array(n);
+    this.defCount = 0;
+    for (let i = 0; i < oldB.length; i++) if (oldS[i] === gen) this.setDef(oldB[i]!, oldV[i]!, oldX[i]!);
+  }
+}
+
+function defHash(block: number, variable: number): number {
+  return (Math.imul(block, 0x9e3779b1) ^ Math.imul(variable + 1, 0x85ebca77)) >>> 7;
 }
 
 // Task kinds of the iterative use-var walk.
@@ -125,7 +195,6 @@ export class FunctionBuilder implements InstInserter {
       c.status.push(STATUS_EMPTY);
       c.preds.push([]);
       c.incomplete.push([]);
-      c.defs.push(undefined);
       c.hasSsaParams.push(0);
     }
   }
@@ -262,37 +331,36 @@ export class FunctionBuilder implements InstInserter {
     return this.useVarIn(variable, this.current);
   }
 
-  private getDef(variable: Variable, b: Block): Value | undefined {
-    return this.ctx.defs[b]?.get(variable);
+  private getDef(variable: Variable, b: Block): Value {
+    return this.ctx.getDef(b, variable);
   }
 
   private setDef(variable: Variable, b: Block, v: Value): void {
-    let m = this.ctx.defs[b];
-    if (m === undefined) {
-      m = new Map();
-      this.ctx.defs[b] = m;
-    }
-    m.set(variable, v);
+    this.ctx.setDef(b, variable, v);
   }
 
   /** Braun's readVariable, iterative. */
   private useVarIn(variable: Variable, block: Block): Value {
     const dfg = this.func.stencil.dfg;
     const local = this.getDef(variable, block);
-    if (local !== undefined) return dfg.resolveAliases(local);
+    if (local >= 0) return dfg.resolveAliases(local);
 
     const c = this.ctx;
     const ty = c.varTypes[variable]!;
-    const tasks: number[] = [T_USE, block, 0];
-    const results: Value[] = [];
-    while (tasks.length > 0) {
+    // The context's scratch stacks, above whatever an outer walk left on them.
+    const tasks = c.tasks;
+    const results = c.results;
+    const taskBase = tasks.length;
+    const resultBase = results.length;
+    tasks.push(T_USE, block, 0);
+    while (tasks.length > taskBase) {
       const extra = tasks.pop()!;
       const b = tasks.pop()!;
       const kind = tasks.pop()!;
       switch (kind) {
         case T_USE: {
           const d = this.getDef(variable, b);
-          if (d !== undefined) {
+          if (d >= 0) {
             results.push(dfg.resolveAliases(d));
             break;
           }
@@ -336,13 +404,17 @@ export class FunctionBuilder implements InstInserter {
           break;
       }
     }
-    return dfg.resolveAliases(results.pop()!);
+    const r = results.pop()!;
+    results.length = resultBase;
+    return dfg.resolveAliases(r);
   }
 
   /** Append `v` to every block call of branch `pred` that targets `b`. */
   private appendPredArg(pred: Inst, b: Block, v: Value): void {
     const dfg = this.func.stencil.dfg;
-    for (const bc of dfg.branchDestinations(pred)) {
+    const n = dfg.numBranchDestinations(pred);
+    for (let k = 0; k < n; k++) {
+      const bc = dfg.branchDestination(pred, k);
       if (dfg.blockCallBlock(bc) === b) dfg.appendBlockCallArg(bc, v);
     }
   }
@@ -356,8 +428,12 @@ export class FunctionBuilder implements InstInserter {
     const dfg = this.func.stencil.dfg;
     const idx = dfg.valueNum(p);
     let same = -1;
-    for (const pred of this.ctx.preds[b]!) {
-      for (const bc of dfg.branchDestinations(pred)) {
+    const preds = this.ctx.preds[b]!;
+    for (let j = 0; j < preds.length; j++) {
+      const pred = preds[j]!;
+      const n = dfg.numBranchDestinations(pred);
+      for (let k = 0; k < n; k++) {
+        const bc = dfg.branchDestination(pred, k);
         if (dfg.blockCallBlock(bc) !== b) continue;
         const a = dfg.resolveAliases(dfg.blockCallArg(bc, idx));
         if (a === p || a === same) continue;
@@ -366,8 +442,11 @@ export class FunctionBuilder implements InstInserter {
       }
     }
     if (same < 0) return p; // only self-references: unreachable loop; keep it
-    for (const pred of this.ctx.preds[b]!) {
-      for (const bc of dfg.branchDestinations(pred)) {
+    for (let j = 0; j < preds.length; j++) {
+      const pred = preds[j]!;
+      const n = dfg.numBranchDestinations(pred);
+      for (let k = 0; k < n; k++) {
+        const bc = dfg.branchDestination(pred, k);
         if (dfg.blockCallBlock(bc) === b) dfg.removeBlockCallArg(bc, idx);
       }
     }
@@ -439,17 +518,30 @@ export class FunctionBuilder implements InstInserter {
     if (info.flags & OpFlag.Branch) this.declareSuccessors(inst);
   }
 
+  private addPred(t: Block, inst: Inst): void {
+    this.ensureBlockState(t);
+    if (this.ctx.sealed[t]) throw new Error(`block${t} is sealed; cannot add a branch to it from inst${inst}`);
+    this.ctx.preds[t]!.push(inst);
+  }
+
   private declareSuccessors(inst: Inst): void {
     const dfg = this.func.stencil.dfg;
-    const c = this.ctx;
+    if (dfg.format(inst) !== InstructionFormat.BranchTable) {
+      // jump / brif: no array (this runs for every branch the translator emits).
+      const n = dfg.numBranchDestinations(inst);
+      for (let k = 0; k < n; k++) {
+        const t = dfg.blockCallBlock(dfg.branchDestination(inst, k));
+        if (k === 1 && t === dfg.blockCallBlock(dfg.branchDestination(inst, 0))) continue;
+        this.addPred(t, inst);
+      }
+      return;
+    }
     const seen: Block[] = [];
     for (const bc of dfg.branchDestinations(inst)) {
       const t = dfg.blockCallBlock(bc);
       if (seen.includes(t)) continue;
       seen.push(t);
-      this.ensureBlockState(t);
-      if (c.sealed[t]) throw new Error(`block${t} is sealed; cannot add a branch to it from inst${inst}`);
-      c.preds[t]!.push(inst);
+      this.addPred(t, inst);
     }
     if (dfg.format(inst) === InstructionFormat.BranchTable && dfg.jumpTables[dfg.aux(inst)] === undefined) {
       throw new Error(`br_table refers to undeclared jump table jt${dfg.aux(inst)}`);

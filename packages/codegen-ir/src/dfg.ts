@@ -640,6 +640,39 @@ export class DataFlowGraph {
     }
   }
 
+  /**
+   * How many block calls `branchDestinations(inst)` would list, without
+   * building the array (SSA construction asks per use of a variable).
+   */
+  numBranchDestinations(inst: Inst): number {
+    switch (this.format(inst)) {
+      case InstructionFormat.Jump:
+        return 1;
+      case InstructionFormat.Brif:
+        return 2;
+      case InstructionFormat.BranchTable: {
+        const jt = this.jumpTables[this.aux(inst)];
+        return jt === undefined ? 0 : 1 + jt.entries.length;
+      }
+      default:
+        return 0;
+    }
+  }
+
+  /** `branchDestinations(inst)[k]`, for `k < numBranchDestinations(inst)`, without the array. */
+  branchDestination(inst: Inst, k: number): BlockCall {
+    switch (this.format(inst)) {
+      case InstructionFormat.Jump:
+        return this.aux(inst);
+      case InstructionFormat.Brif:
+        return k === 0 ? this.aux(inst) : this.aux2(inst);
+      default: {
+        const jt = this.jumpTables[this.aux(inst)]!;
+        return k === 0 ? jt.default : jt.entries[k - 1]!;
+      }
+    }
+  }
+
   // -------------------------------------------------------------------------
   // Side tables
 

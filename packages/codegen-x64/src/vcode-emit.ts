@@ -344,6 +344,43 @@ export class X64EmitBackend implements EmitBackend<MInst, X64LabelUse> {
 
   emitInst(m: MInst, buf: Buf): void {
     switch (m.kind) {
+      // Control flow first: a string switch is a chain of comparisons, and
+      // jumps, traps and calls are about a third of all MInsts.
+      case 'jmp':
+        this.e({ kind: 'jmp', target: blockLabel(m.target) }, buf);
+        return;
+      case 'jcond':
+        if (m.cc2 === undefined) {
+          this.e({ kind: 'jcond', cc: m.cc, taken: blockLabel(m.taken), notTaken: blockLabel(m.notTaken) }, buf);
+        } else if (m.combine === 'and') {
+          this.e({ kind: 'jcc', cc: (m.cc2 ^ 1) as CC, target: blockLabel(m.notTaken) }, buf);
+          this.e({ kind: 'jcond', cc: m.cc, taken: blockLabel(m.taken), notTaken: blockLabel(m.notTaken) }, buf);
+        } else {
+          this.e({ kind: 'jcc', cc: m.cc, target: blockLabel(m.taken) }, buf);
+          this.e({ kind: 'jcond', cc: m.cc2, taken: blockLabel(m.taken), notTaken: blockLabel(m.notTaken) }, buf);
+        }
+        return;
+      case 'jmp_table':
+        this.emitJumpTable(m, buf);
+        return;
+      case 'call':
+        if (m.target.kind === 'reg') {
+          this.e({ kind: 'call_ind', target: { kind: 'reg', reg: g(m.target.reg) } }, buf);
+        } else if (m.target.colocated) {
+          this.e({ kind: 'call', target: { kind: 'name', name: m.target.name } }, buf);
+        } else {
+          const at = buf.curOffset();
+          this.e({ kind: 'movabs', imm: 0n, dst: GS }, buf);
+          buf.addRelocAtOffset(at + 2, 'Abs8', { kind: 'name', name: m.target.name }, 0);
+          this.e({ kind: 'call_ind', target: { kind: 'reg', reg: GS } }, buf);
+        }
+        return;
+      case 'trap':
+        this.trapSite(undefined, m.code, buf);
+        return;
+      case 'trap_if':
+        this.trapSite(m.cc, m.code, buf);
+        return;
       case 'args':
       case 'undef':
         return;
@@ -520,41 +557,6 @@ export class X64EmitBackend implements EmitBackend<MInst, X64LabelUse> {
         check(m.dst === m.a, m);
         if (m.hw) emitVfmadd132(buf, m.size, m.dst, m.b, m.c);
         else this.emitFmaF32(x(m.dst), x(m.b), x(m.c), buf);
-        return;
-      case 'jmp':
-        this.e({ kind: 'jmp', target: blockLabel(m.target) }, buf);
-        return;
-      case 'jcond':
-        if (m.cc2 === undefined) {
-          this.e({ kind: 'jcond', cc: m.cc, taken: blockLabel(m.taken), notTaken: blockLabel(m.notTaken) }, buf);
-        } else if (m.combine === 'and') {
-          this.e({ kind: 'jcc', cc: (m.cc2 ^ 1) as CC, target: blockLabel(m.notTaken) }, buf);
-          this.e({ kind: 'jcond', cc: m.cc, taken: blockLabel(m.taken), notTaken: blockLabel(m.notTaken) }, buf);
-        } else {
-          this.e({ kind: 'jcc', cc: m.cc, target: blockLabel(m.taken) }, buf);
-          this.e({ kind: 'jcond', cc: m.cc2, taken: blockLabel(m.taken), notTaken: blockLabel(m.notTaken) }, buf);
-        }
-        return;
-      case 'jmp_table':
-        this.emitJumpTable(m, buf);
-        return;
-      case 'call':
-        if (m.target.kind === 'reg') {
-          this.e({ kind: 'call_ind', target: { kind: 'reg', reg: g(m.target.reg) } }, buf);
-        } else if (m.target.colocated) {
-          this.e({ kind: 'call', target: { kind: 'name', name: m.target.name } }, buf);
-        } else {
-          const at = buf.curOffset();
-          this.e({ kind: 'movabs', imm: 0n, dst: GS }, buf);
-          buf.addRelocAtOffset(at + 2, 'Abs8', { kind: 'name', name: m.target.name }, 0);
-          this.e({ kind: 'call_ind', target: { kind: 'reg', reg: GS } }, buf);
-        }
-        return;
-      case 'trap':
-        this.trapSite(undefined, m.code, buf);
-        return;
-      case 'trap_if':
-        this.trapSite(m.cc, m.code, buf);
         return;
     }
   }

@@ -98,89 +98,134 @@ export interface BlockOrder {
   /** VCode block of each IR block (-1 if unreachable). */
   readonly irToLowered: Int32Array;
   /**
-   * Per IR block, the VCode block of each of its terminator's destinations,
-   * in `branchDestinations` order (an edge block where the edge was split).
+   * Per IR block `b`, its terminator's destinations in `branchDestinations`
+   * order are edges `succStart[b] .. succStart[b + 1]` (none for an
+   * unreachable block or one without a terminator yet).
    */
+  readonly succStart: Int32Array;
+  /** Per edge: the VCode block it goes to (an edge block where the edge was split). */
+  readonly succTarget: Int32Array;
+  /** Per edge: 1 when it was split (its args travel on the edge block). */
+  readonly succIsSplit: Uint8Array;
+  /** `succTarget` as a map by IR block (reachable blocks only; built on first use). */
   readonly succTargets: ReadonlyMap<Block, readonly number[]>;
-  /** Per IR block: which destinations were split (their args travel on the edge block). */
+  /** `succIsSplit` as a map by IR block (reachable blocks only; built on first use). */
   readonly succSplit: ReadonlyMap<Block, readonly boolean[]>;
 }
 
-/** Reverse postorder with critical edges split (step 1 of the module comment). */
+/**
+ * Reverse postorder with critical edges split (step 1 of the module comment).
+ * Typed arrays throughout: it runs once per function, and its maps and
+ * per-block arrays were a visible share of lowering's allocation.
+ */
 export function computeBlockOrder(stencil: FunctionStencil): BlockOrder {
   const dfg = stencil.dfg;
   const layout = stencil.layout;
   const entry = layout.entryBlock();
   const nb = dfg.numBlocks;
-  const dests = new Map<Block, number[]>();
-  const destBlocks = (b: Block): number[] => {
-    let d = dests.get(b);
-    if (d === undefined) {
-      const last = layout.lastInst(b);
-      d = last < 0 ? [] : dfg.branchDestinations(last);
-      dests.set(b, d);
+
+  // Destinations of every block in the layout (CSR by IR block).
+  const succStart = new Int32Array(nb + 1);
+  for (let b = layout.entryBlock(); b >= 0; b = layout.nextBlock(b)) {
+    const last = layout.lastInst(b);
+    succStart[b + 1] = last < 0 ? 0 : dfg.numBranchDestinations(last);
+  }
+  for (let b = 0; b < nb; b++) succStart[b + 1]! += succStart[b]!;
+  const numEdges = succStart[nb]!;
+  const succCall = new Int32Array(numEdges);
+  const succBlock = new Int32Array(numEdges);
+  for (let b = layout.entryBlock(); b >= 0; b = layout.nextBlock(b)) {
+    const e0 = succStart[b]!;
+    const n = succStart[b + 1]! - e0;
+    if (n === 0) continue;
+    const last = layout.lastInst(b);
+    for (let k = 0; k < n; k++) {
+      const bc = dfg.branchDestination(last, k);
+      succCall[e0 + k] = bc;
+      succBlock[e0 + k] = dfg.blockCallBlock(bc);
     }
-    return d;
-  };
+  }
 
   // Iterative DFS for postorder.
   const visited = new Uint8Array(nb);
-  const post: Block[] = [];
+  const post = new Int32Array(nb);
+  let numPost = 0;
   const stack: number[] = [entry, 0];
   visited[entry] = 1;
   while (stack.length > 0) {
     const k = stack.pop()!;
     const b = stack.pop()!;
-    const ds = destBlocks(b);
-    if (k < ds.length) {
+    const e0 = succStart[b]!;
+    const n = succStart[b + 1]! - e0;
+    if (k < n) {
       stack.push(b, k + 1);
       // Successors in reverse: the first one finishes last, so it comes
       // first in reverse postorder (a brif's taken block follows it).
-      const s = dfg.blockCallBlock(ds[ds.length - 1 - k]!);
+      const s = succBlock[e0 + n - 1 - k]!;
       if (!visited[s]) {
         visited[s] = 1;
         stack.push(s, 0);
       }
     } else {
-      post.push(b);
+      post[numPost++] = b;
     }
   }
-  const rpo = post.reverse();
 
   // Predecessor edge counts (reachable sources only, with multiplicity).
   const predCount = new Int32Array(nb);
-  for (const b of rpo) for (const bc of destBlocks(b)) predCount[dfg.blockCallBlock(bc)]!++;
+  for (let j = 0; j < numPost; j++) {
+    const b = post[j]!;
+    for (let e = succStart[b]!; e < succStart[b + 1]!; e++) predCount[succBlock[e]!]!++;
+  }
 
   const blocks: LoweredBlock[] = [];
   const irToLowered = new Int32Array(nb).fill(-1);
-  const pendingEdges: { from: Block; k: number; index: number }[] = [];
-  const succSplit = new Map<Block, boolean[]>();
-  for (const b of rpo) {
+  const succTarget = new Int32Array(numEdges);
+  const succIsSplit = new Uint8Array(numEdges);
+  for (let j = numPost - 1; j >= 0; j--) {
+    const b = post[j]!;
     irToLowered[b] = blocks.length;
     blocks.push({ irBlock: b, edgeTarget: -1, edgeCall: -1 });
-    const ds = destBlocks(b);
-    const split: boolean[] = [];
-    for (let k = 0; k < ds.length; k++) {
-      const t = dfg.blockCallBlock(ds[k]!);
-      const critical = ds.length > 1 && predCount[t]! > 1;
-      split.push(critical);
-      if (critical) {
-        pendingEdges.push({ from: b, k, index: blocks.length });
-        blocks.push({ irBlock: -1, edgeTarget: t, edgeCall: ds[k]! });
+    const e0 = succStart[b]!;
+    const n = succStart[b + 1]! - e0;
+    for (let e = e0; e < e0 + n; e++) {
+      const t = succBlock[e]!;
+      if (n > 1 && predCount[t]! > 1) {
+        succIsSplit[e] = 1;
+        succTarget[e] = blocks.length; // the edge block, right here
+        blocks.push({ irBlock: -1, edgeTarget: t, edgeCall: succCall[e]! });
       }
     }
-    succSplit.set(b, split);
   }
-  const succTargets = new Map<Block, number[]>();
-  for (const b of rpo) {
-    const ds = destBlocks(b);
-    succTargets.set(
-      b,
-      ds.map((bc) => irToLowered[dfg.blockCallBlock(bc)]!),
-    );
+  for (let j = 0; j < numPost; j++) {
+    const b = post[j]!;
+    for (let e = succStart[b]!; e < succStart[b + 1]!; e++) if (!succIsSplit[e]) succTarget[e] = irToLowered[succBlock[e]!]!;
   }
-  for (const e of pendingEdges) succTargets.get(e.from)![e.k] = e.index;
-  return { blocks, irToLowered, succTargets, succSplit };
+
+  let targetsMap: Map<Block, number[]> | undefined;
+  let splitMap: Map<Block, boolean[]> | undefined;
+  const reachable = (): Int32Array => post.subarray(0, numPost);
+  return {
+    blocks,
+    irToLowered,
+    succStart,
+    succTarget,
+    succIsSplit,
+    get succTargets(): ReadonlyMap<Block, readonly number[]> {
+      if (targetsMap === undefined) {
+        targetsMap = new Map();
+        for (const b of reachable()) targetsMap.set(b, Array.from(succTarget.subarray(succStart[b]!, succStart[b + 1]!)));
+      }
+      return targetsMap;
+    },
+    get succSplit(): ReadonlyMap<Block, readonly boolean[]> {
+      if (splitMap === undefined) {
+        splitMap = new Map();
+        for (const b of reachable()) splitMap.set(b, Array.from(succIsSplit.subarray(succStart[b]!, succStart[b + 1]!), (x) => x === 1));
+      }
+      return splitMap;
+    },
+  };
 }
 
 /** Per opcode: 1 if it bumps the side-effect color (see the module comment). */
@@ -194,6 +239,8 @@ const PURITY: Uint8Array = Uint8Array.from(OPCODE_INFO, (info) => {
   if ((f & OpFlag.CanTrap) !== 0) return (f & OpFlag.CanLoad) !== 0 ? 2 : 0;
   return 1;
 });
+/** The arguments of a split edge: they travel on its edge block. */
+const NO_ARGS: number[] = [];
 const IS_TERMINATOR: Uint8Array = Uint8Array.from(OPCODE_INFO, (info) => ((info.flags & OpFlag.Terminator) !== 0 ? 1 : 0));
 
 /**
@@ -426,7 +473,11 @@ export class Lower<I> {
         const np = dfg.numBlockParams(b);
         for (let k = 0; k < np; k++) this.vcode.addBlockParam(this.vregOf(dfg.blockParam(b, k)));
       }
-      const targets = this.order.succTargets.get(b) ?? [];
+      const order = this.order;
+      const e0 = order.succStart[b]!;
+      const e1 = order.succStart[b + 1]!;
+      const targets: number[] = [];
+      for (let e = e0; e < e1; e++) targets.push(order.succTarget[e]!);
       for (let i = layout.lastInst(b); i >= 0; i = layout.prevInst(i)) {
         this.curInst = i;
         this.curLoc = this.stencil.relSrcLoc(i);
@@ -448,10 +499,9 @@ export class Lower<I> {
         this.endGroup();
       }
       this.flushBlock();
-      const split = this.order.succSplit.get(b) ?? [];
       const last = layout.lastInst(b);
-      const ds = last >= 0 ? dfg.branchDestinations(last) : [];
-      const args = ds.map((bc, k) => (split[k] ? [] : this.blockCallArgVRegs(bc)));
+      const args: number[][] = [];
+      for (let e = e0; e < e1; e++) args.push(order.succIsSplit[e] ? NO_ARGS : this.blockCallArgVRegs(dfg.branchDestination(last, e - e0)));
       this.vcode.endBlock(targets, args);
     }
     return this.vcode.finish();

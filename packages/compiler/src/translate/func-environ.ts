@@ -243,6 +243,25 @@ export class FuncEnvironment {
   private readonlyStamp = 1;
   private volatileStamp = 1;
 
+  /**
+   * Per-block memo of linear-memory addresses (HeapMemoInBlock): for each
+   * wasm address value used by an access in the current block, its
+   * `uextend`, its `base + addr` and the furthest end already bounds-checked
+   * against which length value. Like the vmctx memo it is only reused inside
+   * the block that defined it, so every reuse is dominated; a check is
+   * skipped only when an earlier check in the block against the *same*
+   * length value covered at least as many bytes, so it could not trap.
+   * The mid-end's GVN would merge the same instructions (all but the
+   * shorter-check case), but the translator creating them cost as much as
+   * the merging: bounds checks were half the IR of a memory-heavy module.
+   */
+  private heapBlock = -1;
+  private readonly heapEntry = new Map<Value, number>();
+  private readonly heapAddr64: Value[] = [];
+  private readonly heapPtr: Value[] = [];
+  private readonly heapCheckedLen: Value[] = [];
+  private readonly heapCheckedEnd: number[] = [];
+
   /** First memo key of the imported globals' pointers (after the tables' keys). */
   private readonly globalKeyBase: number;
 
@@ -262,6 +281,8 @@ export class FuncEnvironment {
     this.memoBlock = -1;
     this.readonlyStamp++;
     this.volatileStamp++;
+    this.heapBlock = -1;
+    this.heapEntry.clear();
   }
 
   get vmctxValue(): Value {
@@ -342,11 +363,40 @@ export class FuncEnvironment {
    */
   heapAddress(addr: Value, offset: number, size: number): HeapAddress {
     const ins = this.b.ins();
-    const addr64 = ins.uextend(I64, addr);
-    const end = ins.iaddImm(addr64, offset + size);
-    const oob = ins.icmp(IntCC.UnsignedGreaterThan, end, this.memoryLength());
-    ins.trapnz(oob, TrapCode.HEAP_OUT_OF_BOUNDS);
-    const ptr = ins.iadd(this.memoryBase(), addr64);
+    // (HeapMemoInBlock) one entry per wasm address value in this block.
+    const block = this.b.currentBlock();
+    if (block !== this.heapBlock) {
+      this.heapBlock = block;
+      this.heapEntry.clear();
+    }
+    let e = this.heapEntry.get(addr);
+    if (e === undefined) {
+      e = this.heapEntry.size;
+      this.heapEntry.set(addr, e);
+      this.heapAddr64[e] = ins.uextend(I64, addr);
+      this.heapPtr[e] = -1;
+      this.heapCheckedLen[e] = -1;
+      this.heapCheckedEnd[e] = -1;
+    }
+    const addr64 = this.heapAddr64[e]!;
+    const endBytes = offset + size;
+    // A check of `addr + endBytes ≤ length` is implied by an earlier one in
+    // this block against the same length value with an end at least as far.
+    const len = this.memoGet(K_MEM_LENGTH);
+    if (!(len >= 0 && this.heapCheckedLen[e] === len && endBytes <= this.heapCheckedEnd[e]!)) {
+      const end = ins.iaddImm(addr64, endBytes);
+      const length = this.memoryLength();
+      const oob = ins.icmp(IntCC.UnsignedGreaterThan, end, length);
+      ins.trapnz(oob, TrapCode.HEAP_OUT_OF_BOUNDS);
+      if (this.heapCheckedLen[e] !== length) {
+        this.heapCheckedLen[e] = length;
+        this.heapCheckedEnd[e] = endBytes;
+      } else if (endBytes > this.heapCheckedEnd[e]!) {
+        this.heapCheckedEnd[e] = endBytes;
+      }
+    }
+    let ptr = this.heapPtr[e]!;
+    if (ptr < 0) ptr = this.heapPtr[e] = ins.iadd(this.memoryBase(), addr64);
     // The IR's offset immediate is a signed 32-bit value.
     if (offset <= 0x7fff_ffff) return { ptr, offset };
     return { ptr: ins.iaddImm(ptr, offset), offset: 0 };
