@@ -11,9 +11,11 @@
  * either. Setters only record; `new Engine` validates (unknown names, bad
  * values, the SIMD ISA-level check) and its errors become `CliError`s.
  */
+import { DiskCacheStore } from '@derrick/cache';
 import { compilerBuilder } from '@derrick/compiler';
 import { Config, Engine } from '@derrick/runtime';
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import { CliError } from './errors.js';
 import { parseTarget } from './target.js';
 
@@ -21,6 +23,13 @@ export interface EngineOptions {
   target?: string;
   set: string[];
   enable: string[];
+  /** `--cache DIR`: an on-disk incremental compilation cache. */
+  cache?: string;
+}
+
+/** The on-disk store `--cache DIR` names (relative to `cwd`). */
+export function diskCacheStore(cwd: string, dir: string): DiskCacheStore {
+  return new DiskCacheStore(resolve(cwd, dir));
 }
 
 /** Adds `--target` and `--set` to a command. */
@@ -38,11 +47,12 @@ export function addEngineOptions(command: Command): Command {
       'turn on a boolean setting or a preset, e.g. x86-64-v2 (repeatable; see `derrick settings`)',
       (v: string, prev: string[]) => [...prev, v],
       [] as string[],
-    );
+    )
+    .option('--cache <dir>', 'incremental compilation cache directory (created if missing; see `derrick cache`)');
 }
 
 /** The `Config` the options describe (nothing is validated yet). */
-export function engineConfig(options: EngineOptions): Config {
+export function engineConfig(options: EngineOptions, cwd: string = process.cwd()): Config {
   const config = new Config().compilerBuilder(compilerBuilder).optLevel('speed');
   if (options.target !== undefined) config.target(options.target);
   for (const s of options.set) {
@@ -51,12 +61,13 @@ export function engineConfig(options: EngineOptions): Config {
     config.set(s.slice(0, eq), s.slice(eq + 1));
   }
   for (const name of options.enable) config.enable(name);
+  if (options.cache !== undefined) config.enableIncrementalCompilation(diskCacheStore(cwd, options.cache));
   return config;
 }
 
 /** An engine for the options; bad settings are a `CliError` (exit 2) naming the setting. */
-export function createEngine(options: EngineOptions): Engine {
-  const config = engineConfig(options);
+export function createEngine(options: EngineOptions, cwd?: string): Engine {
+  const config = engineConfig(options, cwd);
   try {
     return new Engine(config);
   } catch (e) {

@@ -16,6 +16,7 @@
 
 import { Command, CommanderError } from 'commander';
 import type { CliCommand, CliContext } from './command.js';
+import { cacheCommand } from './commands/cache.js';
 import { clifCommand } from './commands/clif.js';
 import { compileCommand } from './commands/compile.js';
 import { runCommand } from './commands/run.js';
@@ -26,7 +27,7 @@ import { CliError, EXIT_OK, EXIT_USAGE } from './errors.js';
 import { colors as makeColors, processIo, type CliIo } from './io.js';
 
 /** Every subcommand, in `--help` order. */
-export const COMMANDS: readonly CliCommand[] = [runCommand, compileCommand, settingsCommand, validateCommand, wastCommand, clifCommand];
+export const COMMANDS: readonly CliCommand[] = [runCommand, compileCommand, settingsCommand, validateCommand, wastCommand, clifCommand, cacheCommand];
 
 export const VERSION = '0.1.0';
 

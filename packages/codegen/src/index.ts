@@ -61,6 +61,12 @@ export {
   type StencilReloc,
 } from './compiled-code.js';
 export {
+  STENCIL_FORMAT_VERSION,
+  StencilFormatError,
+  deserializeCompiledCodeStencil,
+  serializeCompiledCodeStencil,
+} from './compiled-code-serialize.js';
+export {
   AllocationRewriter,
   VCode,
   VCodeBuilder,

@@ -9,6 +9,7 @@ describe('shared settings', () => {
       'enable_verifier',
       'enable_simd',
       'enable_nan_canonicalization',
+      'enable_incremental_compilation_cache_checks',
       'linkopt_padding_between_functions',
       'linkopt_force_jump_veneer',
     ]);

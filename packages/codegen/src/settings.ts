@@ -210,6 +210,7 @@ export interface SharedFlagValues extends Record<string, SettingValue> {
   enable_verifier: boolean;
   enable_simd: boolean;
   enable_nan_canonicalization: boolean;
+  enable_incremental_compilation_cache_checks: boolean;
   linkopt_padding_between_functions: number;
   linkopt_force_jump_veneer: boolean;
 }
@@ -244,6 +245,13 @@ export const SHARED_SETTINGS: SettingGroup = {
       kind: 'bool',
       default: false,
       description: 'Canonicalize the NaNs float operations produce (declared; not implemented by the x64 backend yet).',
+    },
+    {
+      name: 'enable_incremental_compilation_cache_checks',
+      kind: 'bool',
+      default: false,
+      description:
+        'Incremental cache check mode: on every cache hit also compile the function and fail if the bytes differ (tests, fuzzing). Not part of the cache key.',
     },
     {
       name: 'linkopt_padding_between_functions',

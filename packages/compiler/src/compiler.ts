@@ -28,8 +28,10 @@ import {
   type ModuleTranslation,
   TrapCode,
   VMHostFuncContextOffsets,
+  type VMOffsets,
   VMStoreContextOffsets,
 } from '@derrick/environ';
+import { compileFunctionCached } from './cache-plumbing.js';
 import { layoutText, type TextBody } from './text-builder.js';
 import { FuncTranslator } from './translate/func-translator.js';
 import { vmOffsetsForModule, wasmSignature } from './translate/func-environ.js';
@@ -71,6 +73,8 @@ type DerrickBody = CompiledBody & TextBody;
 
 export class DerrickCompiler implements Compiler {
   readonly #translator = new FuncTranslator();
+  /** The vmctx layout of each module being compiled: one per module, not one per function. */
+  readonly #offsets = new WeakMap<ModuleTranslation, VMOffsets>();
   readonly #stats: CompileStatistics = { functions: 0, cacheHits: 0, cacheMisses: 0 };
 
   constructor(
@@ -97,23 +101,36 @@ export class DerrickCompiler implements Compiler {
 
   compileFunction(translation: ModuleTranslation, defIndex: number): CompiledBody {
     const key: FuncKey = { kind: 'wasm', defIndex };
-    let func;
-    try {
-      func = this.#translator.translate(translation, defIndex, vmOffsetsForModule(translation));
-    } catch (e) {
-      if (isTranslateError(e)) throw new CompileError(e.kind === 'unsupported' ? 'unsupported' : 'codegen', e.message);
-      throw e;
-    }
     const optLevel = this.shared.get('opt_level');
-    const code = this.#compileStencil(key, () => {
-      // The mid-end (constant folding, GVN, DCE, LICM) runs on the stencil
-      // before lowering; `opt_level=none` skips it.
-      if (optLevel !== 'none') optimize(func, { optLevel });
-      return this.isa.compileFunction(func.stencil, { runtimeAbi: RUNTIME_ABI });
-    });
+    // --- incremental cache (cache-plumbing.ts): a key over the translator's inputs first (a hit skips
+    // translation), then one over the stencil as translated, before optimize ---
+    const { code, params, cacheHit } = compileFunctionCached(
+      this,
+      translation,
+      defIndex,
+      () => {
+        try {
+          let offsets = this.#offsets.get(translation);
+          if (offsets === undefined) this.#offsets.set(translation, (offsets = vmOffsetsForModule(translation)));
+          return this.#translator.translate(translation, defIndex, offsets);
+        } catch (e) {
+          if (isTranslateError(e)) throw new CompileError(e.kind === 'unsupported' ? 'unsupported' : 'codegen', e.message);
+          throw e;
+        }
+      },
+      (func) =>
+        this.#compileStencil(key, () => {
+          // The mid-end (constant folding, GVN, DCE, LICM) runs on the stencil
+          // before lowering; `opt_level=none` skips it.
+          if (optLevel !== 'none') optimize(func, { optLevel });
+          return this.isa.compileFunction(func.stencil, { runtimeAbi: RUNTIME_ABI });
+        }),
+    );
     this.#stats.functions++;
-    this.#stats.cacheMisses++;
-    return body(key, code, func.params, false);
+    if (cacheHit) this.#stats.cacheHits++;
+    else this.#stats.cacheMisses++;
+    // --- end incremental cache ---
+    return body(key, code, params, cacheHit);
   }
 
   compileTrampoline(_translation: ModuleTranslation, key: FuncKey, ty: FuncType): CompiledBody {

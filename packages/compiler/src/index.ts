@@ -25,3 +25,11 @@ export {
   wasmSignature,
 } from './translate/func-environ.js';
 export { TranslateError, SIMD_UNSUPPORTED, isTranslateError, type TranslateErrorKind } from './translate/translate-error.js';
+export {
+  CACHE_CHECKS_FLAG,
+  FALLBACK_VERSION,
+  codegenCompilerVersion,
+  earlyFunctionCacheOf,
+  functionCacheOf,
+  setCompilerCacheLogger,
+} from './cache-plumbing.js';

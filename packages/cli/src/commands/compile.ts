@@ -1,5 +1,5 @@
 /**
- * `derrick compile [--target T] [--set name=value]... [--enable NAME]... [-o OUT.cwasm] FILE.wasm|FILE.wat`
+ * `derrick compile [--target T] [--set name=value]... [--enable NAME]... [--cache DIR] [--timings] [-o OUT.cwasm] FILE.wasm|FILE.wat`
  * — compile a module ahead of time into a precompiled `.cwasm`
  * (`Module.serialize()`), which `derrick run FILE.cwasm` and
  * `Module.deserialize` load without compiling.
@@ -10,7 +10,10 @@
  * its CPU features, so the artifact is for this machine; `--target x86_64` =
  * portable x86-64). The bytes depend only on the module and the settings —
  * not on the order of the `--set`/`--enable` flags, nor on the run — so compiling twice
- * gives identical files.
+ * gives identical files — with or without `--cache DIR` (the incremental
+ * cache), warm or cold. `--timings` prints one line on stderr:
+ * `functions=N cache_hits=H cache_misses=M compile_ms=T` (T = the whole
+ * `Module.new`: decode, validate, compile, link).
  *
  * Errors: a `.cwasm` given as input says to run it instead; unknown settings,
  * bad values and impossible combinations (SIMD without SSE4.1) exit 2 naming
@@ -28,6 +31,7 @@ import { moduleFileKind, wasmBinary } from '../module-input.js';
 
 interface CompileOptions extends EngineOptions {
   output?: string;
+  timings?: boolean;
 }
 
 /** `dir/name.wasm` → `dir/name.cwasm` (`name.wat`, `name` alike). */
@@ -44,13 +48,20 @@ async function compile(ctx: CliContext, file: string, options: CompileOptions): 
         '(or load it with Module.deserialize) — `derrick compile` takes a .wasm or .wat file',
     );
   }
-  const engine = createEngine(options);
+  const engine = createEngine(options, io.cwd);
   const binary = await wasmBinary(file, bytes);
   let module: Module;
+  const t0 = performance.now();
   try {
     module = await Module.new(engine, binary);
   } catch (e) {
     throw new CliError(`${file}: ${e instanceof Error ? e.message : String(e)}`, EXIT_FAILURE);
+  }
+  if (options.timings === true) {
+    // Exactly one line (a contract: tools/bench/cache.mjs reads it).
+    const ms = performance.now() - t0;
+    const s = engine.compiler().statistics();
+    io.stderr(`functions=${s.functions} cache_hits=${s.cacheHits} cache_misses=${s.cacheMisses} compile_ms=${ms.toFixed(1)}\n`);
   }
   const output = options.output ?? defaultOutput(file);
   try {
@@ -67,7 +78,8 @@ export const compileCommand: CliCommand = {
       .command('compile')
       .description('compile a WebAssembly module (.wasm or .wat) into a precompiled .cwasm for `derrick run`')
       .argument('<file>', 'module file')
-      .option('-o, --output <file>', 'where to write the .cwasm (default: FILE with the extension .cwasm)');
+      .option('-o, --output <file>', 'where to write the .cwasm (default: FILE with the extension .cwasm)')
+      .option('--timings', 'print `functions=N cache_hits=H cache_misses=M compile_ms=T` on stderr');
     addEngineOptions(command).action(async (file: string, options: CompileOptions) => compile(ctx, file, options));
   },
 };

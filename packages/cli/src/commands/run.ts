@@ -85,7 +85,7 @@ export function formatVal(v: Val): string {
 async function run(ctx: CliContext, file: string, args: string[], options: RunOptions): Promise<void> {
   const { io } = ctx;
   const bytes = await readInputFile(io.cwd, file);
-  const engine: Engine = createEngine(options);
+  const engine: Engine = createEngine(options, io.cwd);
   const kind = moduleFileKind(file, bytes);
   const binary = kind === 'cwasm' ? undefined : await wasmBinary(file, bytes);
 

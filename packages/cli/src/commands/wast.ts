@@ -1,5 +1,5 @@
 /**
- * `derrick wast [--target T] [--json] FILE...` — run `.wast` spec scripts.
+ * `derrick wast [--target T] [--json] [--cache DIR] FILE...` — run `.wast` spec scripts.
  *
  * Human output: one line per file, `FILE: N passed, N failed, N skipped`,
  * its failures beneath (`  line L: command: message`), and a last line that
@@ -23,7 +23,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { compilerBuilder } from '@derrick/compiler';
 import { runtimeExecutor, runWastFile, summarize, type WastExecutorFactory, type WastFileResult, type WastSummary } from '@derrick/wast';
+import type { DiskCacheStore } from '@derrick/cache';
 import type { CliCommand, CliContext } from '../command.js';
+import { diskCacheStore } from '../engine-options.js';
 import { CliError, describeFsError, EXIT_FAILURE } from '../errors.js';
 import { expandInputs, resolvePath } from '../input.js';
 import { hostTarget, parseTarget, TARGETS } from '../target.js';
@@ -31,6 +33,7 @@ import { hostTarget, parseTarget, TARGETS } from '../target.js';
 interface WastOptions {
   target: string;
   json: boolean;
+  cache?: string;
 }
 
 /** The order `byCommand` keys are printed in (unknown keys follow, sorted). */
@@ -91,15 +94,21 @@ function counts(c: { passed: number; failed: number; skipped: number }): string 
  * without a backend yet (AArch64) get none: their execution commands are
  * counted as skipped, never passed.
  */
-function executorFor(target: string): WastExecutorFactory | undefined {
+function executorFor(target: string, cache: DiskCacheStore | undefined): WastExecutorFactory | undefined {
   if (target !== 'x86_64') return undefined;
-  return runtimeExecutor({ compilerBuilder, configure: (c) => c.target(target) });
+  return runtimeExecutor({
+    compilerBuilder,
+    configure: (c) => {
+      c.target(target);
+      if (cache !== undefined) c.enableIncrementalCompilation(cache);
+    },
+  });
 }
 
 async function runWast(ctx: CliContext, operands: string[], options: WastOptions): Promise<void> {
   const { io, colors } = ctx;
   const files = await expandInputs(io.cwd, operands, '.wast');
-  const executor = executorFor(options.target);
+  const executor = executorFor(options.target, options.cache === undefined ? undefined : diskCacheStore(io.cwd, options.cache));
   const results: WastFileResult[] = [];
   for (const file of files) {
     let result: WastFileResult;
@@ -145,6 +154,7 @@ export const wastCommand: CliCommand = {
         hostTarget(),
       )
       .option('--json', 'print one JSON object with per-file and per-command results', false)
+      .option('--cache <dir>', 'incremental compilation cache directory (created if missing; see `derrick cache`)')
       .action(async (files: string[], options: WastOptions) => runWast(ctx, files, options));
   },
 };
