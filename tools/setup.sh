@@ -10,6 +10,7 @@ DEBIAN_PACKAGES=(
   binutils-aarch64-linux-gnu  # the same for AArch64
   libcapstone4                # independent disassembler for encoder golden tests
   libunicorn2                 # AArch64 emulation
+  libunicorn-dev              # unicorn's headers: a test checks our FFI constants against them
 )
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do

@@ -47,6 +47,7 @@ import {
   DP2_OPS,
   EXTEND_OPS,
   FPU_RRR_OPS,
+  FPU_RRRR_OPS,
   FPU_RR_OPS,
   INDEX_EXTENDS,
   LOAD_OPS,
@@ -142,7 +143,7 @@ const ALL_KINDS: Record<InstKind, true> = {
   ccmp_imm: true, load: true, store: true, load_pair: true, store_pair: true, fpu_load: true, fpu_store: true,
   fpu_load_pair: true, fpu_store_pair: true, adr: true, adrp: true, jump: true, cond_jump: true, cond_br: true,
   trap_if: true, jump_ind: true, call: true, call_ind: true, ret: true, udf: true, brk: true, nop: true, fpu_move: true,
-  fmov_to_gpr: true, fmov_from_gpr: true, fmov_imm: true, fpu_rrr: true, fpu_rr: true, fpu_cvt: true, fpu_cmp: true,
+  fmov_to_gpr: true, fmov_from_gpr: true, fmov_imm: true, fpu_rrr: true, fpu_rrrr: true, fpu_rr: true, fpu_cvt: true, fpu_cmp: true,
   fpu_csel: true, int_to_fpu: true, fpu_to_int: true, vec_cnt: true, vec_reduce: true, umov: true,
 };
 
@@ -382,6 +383,12 @@ const GOLDEN: Case[] = [
   G({ kind: 'fpu_rrr', op: 'fmin', size: 8, rd: v0, rn: v1, rm: v2 }, '1e625820', 'fmin d0, d1, d2'),
   G({ kind: 'fpu_rrr', op: 'fmaxnm', size: 4, rd: v0, rn: v1, rm: v2 }, '1e226820', 'fmaxnm s0, s1, s2'),
   G({ kind: 'fpu_rrr', op: 'fminnm', size: 8, rd: v0, rn: v1, rm: v2 }, '1e627820', 'fminnm d0, d1, d2'),
+  // FP data processing (3 source): 0 0 0 11111 ftype o1 Rm o0 Ra Rn Rd.
+  G({ kind: 'fpu_rrrr', op: 'fmadd', size: 8, rd: v0, rn: v1, rm: v2, ra: v3 }, '1f420c20', 'fmadd d0, d1, d2, d3'),
+  G({ kind: 'fpu_rrrr', op: 'fmadd', size: 4, rd: v0, rn: v1, rm: v2, ra: v3 }, '1f020c20', 'fmadd s0, s1, s2, s3'),
+  G({ kind: 'fpu_rrrr', op: 'fmsub', size: 8, rd: v0, rn: v1, rm: v2, ra: v3 }, '1f428c20', 'fmsub d0, d1, d2, d3'),
+  G({ kind: 'fpu_rrrr', op: 'fnmadd', size: 4, rd: v0, rn: v1, rm: v2, ra: v3 }, '1f220c20', 'fnmadd s0, s1, s2, s3'),
+  G({ kind: 'fpu_rrrr', op: 'fnmsub', size: 8, rd: v31, rn: v1, rm: v2, ra: v31 }, '1f62fc3f', 'fnmsub d31, d1, d2, d31'),
   G({ kind: 'fpu_rr', op: 'fabs', size: 8, rd: v0, rn: v1 }, '1e60c020', 'fabs d0, d1'),
   G({ kind: 'fpu_rr', op: 'fneg', size: 4, rd: v0, rn: v1 }, '1e214020', 'fneg s0, s1'),
   G({ kind: 'fpu_rr', op: 'fsqrt', size: 8, rd: v0, rn: v1 }, '1e61c020', 'fsqrt d0, d1'),
@@ -1012,6 +1019,7 @@ function sweep(): Inst[] {
   }
   for (const size of SIZES) {
     for (const op of FPU_RRR_OPS) for (const [rd, rn, rm] of tuples([V, V, V], op === 'fadd')) push({ kind: 'fpu_rrr', op, size, rd: rd!, rn: rn!, rm: rm! });
+    for (const op of FPU_RRRR_OPS) for (const [rd, rn, rm] of tuples([V, V, V], false)) push({ kind: 'fpu_rrrr', op, size, rd: rd!, rn: rn!, rm: rm!, ra: V[(rd! + 7) % 32]! });
     for (const op of FPU_RR_OPS) for (const [rd, rn] of tuples([V, V], op === 'fsqrt')) push({ kind: 'fpu_rr', op, size, rd: rd!, rn: rn! });
     for (const [rd, rn] of tuples([V, V], true)) push({ kind: 'fpu_cvt', from: size, to: size === 4 ? 8 : 4, rd: rd!, rn: rn! });
     for (const [rn, rm] of tuples([V, V], true)) push({ kind: 'fpu_cmp', size, rn: rn!, rm: rm! });

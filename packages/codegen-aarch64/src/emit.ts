@@ -635,6 +635,16 @@ export function emit(inst: Inst, sink: AArch64Sink): void {
     case 'fpu_rrr':
       put(sink, encFpDp2(ftype(inst.size), FP_DP2[inst.op], vField(inst.rm), vField(inst.rn), vField(inst.rd)));
       return;
+    case 'fpu_rrrr': {
+      // FP data processing (3 source): `0 0 0 11111 ftype o1 Rm o0 Ra Rn Rd`.
+      const o1 = inst.op === 'fnmadd' || inst.op === 'fnmsub' ? 1 : 0;
+      const o0 = inst.op === 'fmsub' || inst.op === 'fnmsub' ? 1 : 0;
+      put(
+        sink,
+        (0x1f00_0000 | (ftype(inst.size) << 22) | (o1 << 21) | (vField(inst.rm) << 16) | (o0 << 15) | (vField(inst.ra) << 10) | (vField(inst.rn) << 5) | vField(inst.rd)) >>> 0,
+      );
+      return;
+    }
     case 'fpu_rr':
       put(sink, encFpDp1(ftype(inst.size), FP_DP1[inst.op], vField(inst.rn), vField(inst.rd)));
       return;

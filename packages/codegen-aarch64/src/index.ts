@@ -1,10 +1,12 @@
 /**
  * @derrick/codegen-aarch64 — public API.
  *
- * AArch64 backend. So far: registers, the instruction forms (`Inst`), their
+ * AArch64 backend: registers, the instruction forms (`Inst`), their
  * encoder/emitter into a `MachBuffer`, immediate encoders (logical, FP,
- * arithmetic), constant materialization, an objdump-compatible printer, and
- * the AArch64 `LabelUse` kinds with their veneers.
+ * arithmetic), constant materialization, an objdump-compatible printer, the
+ * AArch64 `LabelUse` kinds with their veneers — and the `TargetIsa`
+ * (`aarch64IsaBuilder`): lowering, AAPCS64, frames and traps, trampolines,
+ * ISA flags.
  */
 export {
   ALL_VREGS,
@@ -66,6 +68,7 @@ export {
   DP2_OPS,
   EXTEND_OPS,
   FPU_RRR_OPS,
+  FPU_RRRR_OPS,
   FPU_RR_OPS,
   INDEX_EXTENDS,
   ISLAND_CHECK_DISTANCE,
@@ -132,6 +135,7 @@ export {
   type FpSize,
   type FpuRROp,
   type FpuRRROp,
+  type FpuRRRROp,
   type FpuToIntOp,
   type IndexExtend,
   type Inst,
@@ -175,3 +179,7 @@ export {
   type AArch64LabelUse,
 } from './labeluse.js';
 export { amodeText, fpImmText, printInst, type PrintContext } from './print.js';
+export { AArch64Isa, AARCH64_DEFAULT_TRIPLE, aarch64IsaBuilder, type AArch64IsaOptions } from './isa.js';
+export { AARCH64_SETTINGS, aarch64SettingsBuilder, type AArch64FlagValues, type AArch64Flags } from './settings.js';
+export { AARCH64_MACHINE_ENV, computeSigABI } from './abi.js';
+export { emitArrayToWasmTrampoline, emitWasmToArrayTrampoline } from './trampolines.js';

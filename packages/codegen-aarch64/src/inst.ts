@@ -320,6 +320,10 @@ export type FpSize = 4 | 8;
 /** FP/SIMD register transfer size for loads, stores and moves: S, D or Q. */
 export type FpMemSize = 4 | 8 | 16;
 
+/** Fused multiply-add, rounded once: fmadd rd = ra + rn·rm, fmsub ra − rn·rm, fnmadd −ra − rn·rm, fnmsub −ra + rn·rm. */
+export type FpuRRRROp = 'fmadd' | 'fmsub' | 'fnmadd' | 'fnmsub';
+export const FPU_RRRR_OPS: readonly FpuRRRROp[] = ['fmadd', 'fmsub', 'fnmadd', 'fnmsub'];
+
 export type FpuRRROp = 'fadd' | 'fsub' | 'fmul' | 'fdiv' | 'fmax' | 'fmin' | 'fmaxnm' | 'fminnm';
 export const FPU_RRR_OPS: readonly FpuRRROp[] = ['fadd', 'fsub', 'fmul', 'fdiv', 'fmax', 'fmin', 'fmaxnm', 'fminnm'];
 
@@ -475,6 +479,7 @@ export type Inst =
   /** `fadd fsub fmul fdiv fmax fmin fmaxnm fminnm rd, rn, rm`. */
   | { readonly kind: 'fpu_rrr'; readonly op: FpuRRROp; readonly size: FpSize; readonly rd: Vreg; readonly rn: Vreg; readonly rm: Vreg }
   /** `fabs fneg fsqrt frint* rd, rn`. */
+  | { readonly kind: 'fpu_rrrr'; readonly op: FpuRRRROp; readonly size: FpSize; readonly rd: Vreg; readonly rn: Vreg; readonly rm: Vreg; readonly ra: Vreg }
   | { readonly kind: 'fpu_rr'; readonly op: FpuRROp; readonly size: FpSize; readonly rd: Vreg; readonly rn: Vreg }
   /** `fcvt`: convert between single and double (`from` ≠ `to`). */
   | { readonly kind: 'fpu_cvt'; readonly from: FpSize; readonly to: FpSize; readonly rd: Vreg; readonly rn: Vreg }

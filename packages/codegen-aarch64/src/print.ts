@@ -374,6 +374,8 @@ export function printInst(inst: Inst, ctx?: PrintContext): string {
       return `fmov ${v(inst.rd, inst.size)}, #${fpImmText(inst.value)}`;
     case 'fpu_rrr':
       return `${inst.op} ${v(inst.rd, inst.size)}, ${v(inst.rn, inst.size)}, ${v(inst.rm, inst.size)}`;
+    case 'fpu_rrrr':
+      return `${inst.op} ${v(inst.rd, inst.size)}, ${v(inst.rn, inst.size)}, ${v(inst.rm, inst.size)}, ${v(inst.ra, inst.size)}`;
     case 'fpu_rr':
       return `${inst.op} ${v(inst.rd, inst.size)}, ${v(inst.rn, inst.size)}`;
     case 'fpu_cvt':

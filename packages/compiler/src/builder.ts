@@ -25,6 +25,7 @@ import {
   sharedSettingsBuilder,
   type SharedFlagValues,
 } from '@derrick/codegen';
+import { aarch64IsaBuilder } from '@derrick/codegen-aarch64';
 import { x64IsaBuilder } from '@derrick/codegen-x64';
 import { type CacheStore, CompileError, type Compiler, type CompilerBuilder, type Setting } from '@derrick/environ';
 import { DerrickCompiler } from './compiler.js';
@@ -34,6 +35,7 @@ export const HOST_TRIPLE = process.arch === 'arm64' ? 'aarch64-unknown-linux-gnu
 /** The targets this compiler can build, by architecture (the triple's first component). */
 const ISA_BUILDERS: Record<string, (triple: string) => IsaBuilder> = {
   x86_64: (t) => x64IsaBuilder(t),
+  aarch64: (t) => aarch64IsaBuilder(t),
 };
 
 /** Normalize the short names users type (`x64`, `arm64`) into triples. */
