@@ -10,7 +10,7 @@
  * `.cwasm` trailer, or any bytes that cannot be text (a NUL, invalid UTF-8)
  * → precompiled; everything else → text.
  */
-import { isCwasm } from '@derrick/object';
+import { isCwasm, readCwasm } from '@derrick/object';
 import { WatError, watToBinary } from '@derrick/wast';
 import { CliError } from './errors.js';
 
@@ -39,4 +39,23 @@ export async function wasmBinary(file: string, bytes: Uint8Array): Promise<Uint8
     if (e instanceof WatError) throw new CliError(e.message.replace(/^(.*?): error: /gm, '$1: '));
     throw e;
   }
+}
+
+/**
+ * The target a precompiled module was compiled for, when it is another
+ * architecture than the host's (an AArch64 `.cwasm` on an x86-64 host, which
+ * runs emulated): the engine that loads it must target it too. `undefined`
+ * for an image of the host's architecture, or one too damaged to read (loading
+ * it reports why).
+ */
+export function foreignCwasmTarget(bytes: Uint8Array): string | undefined {
+  let target: string;
+  try {
+    target = readCwasm(bytes).engine.target;
+  } catch {
+    return undefined;
+  }
+  const arch = target.split('-')[0];
+  const host = process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'aarch64' : process.arch;
+  return arch === host ? undefined : target;
 }

@@ -40,6 +40,23 @@ const FAILING_SCRIPT = `
 (invoke "f")
 `;
 
+/** The same assertions with a module to run them against (every command passes, on either target). */
+const EXEC_SCRIPT = `
+(assert_malformed (module quote "(func (i32.const 0x1_0000_0000))") "constant out of range")
+(assert_malformed (module quote "(func (nop") "unexpected end")
+(module (func (export "f") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))) (func (export "u") unreachable))
+(invoke "f" (i32.const 0))
+(assert_return (invoke "f" (i32.const 1)) (i32.const 2))
+(assert_trap (invoke "u") "unreachable")
+`;
+
+/** A text assertion that fails and an executed one that fails. */
+const FAILING_EXEC_SCRIPT = `
+(assert_malformed (module quote "(func (nop))") "should not parse")
+(module (func (export "f") (result i32) (i32.const 1)))
+(assert_return (invoke "f") (i32.const 2))
+`;
+
 const NO_STACK = /\n\s+at /;
 
 describe('derrick (top level)', () => {
@@ -75,24 +92,24 @@ describe('derrick (top level)', () => {
 });
 
 describe('derrick wast', () => {
-  it('prints per-file counts and an exact final line', async () => {
-    // AArch64 has no backend yet, so execution commands are skipped there.
-    const a = file('a.wast', NO_DECODER_SCRIPT);
+  it('prints per-file counts and an exact final line (AArch64 code, emulated on an x86-64 host)', async () => {
+    const a = file('a.wast', EXEC_SCRIPT);
     const r = await run('wast', '--target', 'aarch64', a);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const lines = r.out.trimEnd().split('\n');
-    expect(lines[0]).toBe(`${a}: 2 passed, 0 failed, 3 skipped`);
-    expect(lines.at(-1)).toBe('2 passed, 0 failed, 3 skipped');
+    expect(lines[0]).toBe(`${a}: 6 passed, 0 failed, 0 skipped`);
+    expect(lines.at(-1)).toBe('6 passed, 0 failed, 0 skipped');
   });
 
   it('lists failures beneath their file and exits 1', async () => {
-    const a = file('ok.wast', NO_DECODER_SCRIPT);
-    const b = file('bad.wast', FAILING_SCRIPT);
+    const a = file('ok.wast', EXEC_SCRIPT);
+    const b = file('bad.wast', FAILING_EXEC_SCRIPT);
     const r = await run('wast', '--target', 'aarch64', a, b);
     expect(r.code).toBe(1);
-    expect(r.out).toContain(`${b}: 0 passed, 1 failed, 1 skipped\n  line 2: assert_malformed_text: wabt accepted text`);
-    expect(r.out.trimEnd().split('\n').at(-1)).toBe('2 passed, 1 failed, 4 skipped');
+    expect(r.out).toContain(`${b}: 1 passed, 2 failed, 0 skipped\n  line 2: assert_malformed_text: wabt accepted text`);
+    expect(r.out).toMatch(/\n  line 4: assert_return: /);
+    expect(r.out.trimEnd().split('\n').at(-1)).toBe('7 passed, 2 failed, 0 skipped');
   });
 
   it('executes scripts on the host target with the runtime and the compiler', async () => {
@@ -110,23 +127,24 @@ describe('derrick wast', () => {
   });
 
   it('prints exactly one JSON object with --json (the contract)', async () => {
-    const a = file('j1.wast', NO_DECODER_SCRIPT);
-    const b = file('j2.wast', FAILING_SCRIPT);
+    const a = file('j1.wast', EXEC_SCRIPT);
+    const b = file('j2.wast', FAILING_EXEC_SCRIPT);
     const r = await run('wast', '--json', '--target', 'aarch64', a, b);
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.out);
     expect(Object.keys(doc)).toEqual(['target', 'passed', 'failed', 'skipped', 'byCommand', 'files']);
-    expect(doc).toMatchObject({ target: 'aarch64', passed: 2, failed: 1, skipped: 4 });
+    expect(doc).toMatchObject({ target: 'aarch64', passed: 7, failed: 2, skipped: 0 });
     expect(doc.byCommand).toEqual({
-      invoke: { passed: 0, failed: 0, skipped: 2 },
-      assert_return: { passed: 0, failed: 0, skipped: 1 },
-      assert_trap: { passed: 0, failed: 0, skipped: 1 },
+      module: { passed: 2, failed: 0, skipped: 0 },
+      invoke: { passed: 1, failed: 0, skipped: 0 },
+      assert_return: { passed: 1, failed: 1, skipped: 0 },
+      assert_trap: { passed: 1, failed: 0, skipped: 0 },
       assert_malformed_text: { passed: 2, failed: 1, skipped: 0 },
     });
     expect(doc.files).toHaveLength(2);
     expect(Object.keys(doc.files[1])).toEqual(['file', 'passed', 'failed', 'skipped', 'failures']);
     expect(doc.files[1].file).toBe(b);
-    expect(doc.files[1].failures).toHaveLength(1);
+    expect(doc.files[1].failures).toHaveLength(2);
     expect(Object.keys(doc.files[1].failures[0])).toEqual(['line', 'command', 'message']);
     expect(doc.files[1].failures[0]).toMatchObject({ line: 2, command: 'assert_malformed_text' });
     expect(r.out.trim().split('\n')).toHaveLength(1);

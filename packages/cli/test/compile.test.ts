@@ -52,6 +52,21 @@ describe('derrick compile', () => {
     expect((await derrick('run', 'fib.cwasm', '--invoke', 'fib', '20')).out).toBe('6765\n');
   });
 
+  it.runIf(process.arch === 'x64')('compile --target aarch64, then run the .cwasm (emulated, its target picked from the file)', async () => {
+    const c = await derrick('compile', '--target', 'aarch64', 'mix.wat', '-o', 'mix-arm.cwasm');
+    expect([c.code, c.err]).toEqual([0, '']);
+    expect(readCwasm(read('mix-arm.cwasm')).machine).toBe('aarch64');
+    const r = await derrick('run', 'mix-arm.cwasm', ...MIX_ARGS);
+    expect([r.code, r.err, r.out]).toEqual([0, '', MIX_RESULT]);
+    const fib = await derrick('compile', '--target', 'aarch64', path.join(repo, 'examples/fib.wat'), '-o', 'fib-arm.cwasm');
+    expect(fib.code).toBe(0);
+    expect((await derrick('run', 'fib-arm.cwasm', '--invoke', 'fib', '20')).out).toBe('6765\n');
+    // An explicit --target still decides: an x86-64 engine refuses the AArch64 file.
+    const x = await derrick('run', '--target', 'x86_64', 'fib-arm.cwasm', '--invoke', 'fib', '20');
+    expect(x.code).toBe(1);
+    expect(x.err).toMatch(/compiled for architecture 'aarch64'/);
+  });
+
   it('is deterministic: --set flags in any order, and compiling twice, give byte-identical files', async () => {
     const sets = ['opt_level=speed_and_size', 'has_popcnt=false', 'enable_verifier=true', 'has_lzcnt=true', 'has_sse41=true'];
     const orders = [sets, [...sets].reverse(), [sets[2]!, sets[0]!, sets[4]!, sets[1]!, sets[3]!]];

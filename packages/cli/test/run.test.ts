@@ -27,6 +27,11 @@ describe('derrick run', () => {
     expect(r.code).toBe(0);
   });
 
+  it.runIf(process.arch === 'x64')('runs AArch64 code emulated: --target aarch64 examples/fib.wat', async () => {
+    const r = await run('run', '--target', 'aarch64', path.join(repo, 'examples/fib.wat'), '--invoke', 'fib', '20');
+    expect([r.code, r.err, r.out]).toEqual([0, '', '6765\n']);
+  });
+
   it('runs every bench kernel with its manifest argument and prints the expected result', async () => {
     const manifest = JSON.parse(readFileSync(path.join(benchDir, 'manifest.json'), 'utf8')) as {
       kernels: { name: string; export: string; args: number[]; expected: number }[];

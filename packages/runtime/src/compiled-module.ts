@@ -6,7 +6,10 @@
  * was just compiled or deserialized: the wasm binary from `.derrick.info` is
  * decoded (and so re-validated), the function table and the trampoline list
  * are checked against it, and the text is published as executable memory
- * when the image's architecture is the host's. An image for another
+ * when the image's architecture is the host's — or when it is AArch64 on an
+ * x86-64 host: that code runs in the emulated executor (jit's
+ * `Aarch64Emulator`, over the same host memory; a missing libunicorn is a
+ * `not-executable` error naming the package to install). An image for another
  * architecture loads (it can be inspected and re-serialized) but cannot be
  * instantiated (`not-executable`); neither can an image whose ISA flags name
  * a CPU feature the host lacks (compiled with `has_avx2` on a host without
@@ -27,7 +30,7 @@
  *   records of instances that hold this object.
  */
 import { type ModuleTranslation, VMOffsets, decodeModule } from '@derrick/environ';
-import { type ArrayCallEntry, CodeMemory } from '@derrick/jit';
+import { Aarch64Emulator, type ArrayCallEntry, CodeMemory, type EmulatedArrayCallEntry, JitError } from '@derrick/jit';
 import type { DerrickImage } from '@derrick/object';
 import { registerCode } from './code-registry.js';
 import { missingHostIsaFlag } from './compatibility.js';
@@ -64,6 +67,30 @@ export function typeRepresentatives(t: ModuleTranslation): Uint32Array {
   return rep;
 }
 
+/** Whether code for `machine` runs in the AArch64 emulator on this host. */
+export function isEmulated(machine: string): boolean {
+  return machine === 'aarch64' && hostArchitecture() === 'x86_64';
+}
+
+let startedEmulator: Aarch64Emulator | undefined;
+
+/** The emulator `emulator()` last returned, if it is still live (never creates one). */
+export function runningEmulator(): Aarch64Emulator | undefined {
+  return startedEmulator?.disposed === false ? startedEmulator : undefined;
+}
+
+/** The process-wide AArch64 emulator; a missing libunicorn becomes a `not-executable` RuntimeError. */
+export function emulator(): Aarch64Emulator {
+  try {
+    return (startedEmulator = Aarch64Emulator.shared());
+  } catch (error) {
+    if (error instanceof JitError) {
+      throw new RuntimeError('not-executable', `AArch64 code cannot run on this x86-64 host without the emulator: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
 export class CompiledModule {
   readonly translation: ModuleTranslation;
   readonly offsets: VMOffsets;
@@ -77,7 +104,9 @@ export class CompiledModule {
   readonly #code: CodeMemory | undefined;
   /** Why the code cannot run on this host although it is for this architecture (a missing CPU feature). */
   readonly #notExecutable: string | undefined;
-  readonly #entries = new Map<number, ArrayCallEntry>();
+  readonly #entries = new Map<number, ArrayCallEntry | EmulatedArrayCallEntry>();
+  /** Whether the code runs in the AArch64 emulator (an AArch64 image on an x86-64 host). */
+  readonly emulated: boolean;
 
   constructor(
     readonly engine: Engine,
@@ -118,9 +147,10 @@ export class CompiledModule {
     if (image.elf.relocationSections().length > 0) {
       fail('it has relocations left for the loader; Derrick images resolve every call at layout time');
     }
+    this.emulated = isEmulated(image.machine);
     const missing = image.machine === hostArchitecture() ? missingHostIsaFlag(image.engine.target, image.engine.isaFlags) : undefined;
     this.#notExecutable = missing?.message;
-    if (image.machine === hostArchitecture() && image.text.length > 0 && missing === undefined) {
+    if ((image.machine === hostArchitecture() || this.emulated) && image.text.length > 0 && missing === undefined) {
       const code = CodeMemory.publish(image.text);
       this.#code = code;
       registerCode(code.address, code.address + BigInt(code.textSize), this);
@@ -131,18 +161,19 @@ export class CompiledModule {
     }
   }
 
-  /** Whether this host can run the code (it is for the host's architecture). */
+  /** Whether this host can run the code (it is for the host's architecture, or AArch64 run emulated on x86-64). */
   get executable(): boolean {
-    return this.#code !== undefined || (this.image.machine === hostArchitecture() && this.image.text.length === 0 && this.#notExecutable === undefined);
+    return this.#code !== undefined || ((this.image.machine === hostArchitecture() || this.emulated) && this.image.text.length === 0 && this.#notExecutable === undefined);
   }
 
   #requireCode(): CodeMemory {
     if (this.#notExecutable !== undefined) throw new RuntimeError('not-executable', this.#notExecutable);
+    if (this.emulated) emulator();
     if (this.#code === undefined) {
       throw new RuntimeError(
         'not-executable',
         `this module was compiled for ${this.image.machine} (target '${this.image.engine.target}'), ` +
-          `which this ${hostArchitecture() ?? process.arch} host cannot execute natively (the emulated executor is not implemented yet)`,
+          `which this ${hostArchitecture() ?? process.arch} host cannot execute (natively or emulated)`,
       );
     }
     return this.#code;
@@ -165,13 +196,14 @@ export class CompiledModule {
   }
 
   /** The array-to-wasm entry for module type `typeIndex`. */
-  arrayCallEntry(typeIndex: number): ArrayCallEntry {
+  arrayCallEntry(typeIndex: number): ArrayCallEntry | EmulatedArrayCallEntry {
     const rep = this.typeRep[typeIndex]!;
     let entry = this.#entries.get(rep);
     if (entry === undefined) {
       const offset = this.#trampolines.get(`array-to-wasm:${rep}`);
       if (offset === undefined) throw new RuntimeError('internal', `no array-to-wasm trampoline for type ${rep}`);
-      entry = this.#requireCode().arrayCallEntry(offset);
+      const code = this.#requireCode();
+      entry = this.emulated ? emulator().arrayCallEntry(code.address + BigInt(offset), code) : code.arrayCallEntry(offset);
       this.#entries.set(rep, entry);
     }
     return entry;

@@ -36,7 +36,8 @@ import {
   VMStoreContextOffsets,
   funcTypeToString,
 } from '@derrick/environ';
-import { type HostCallRegistration, type PendingException, nativeStackBounds, nativeView, registerHostCall } from '@derrick/jit';
+import { type Aarch64Emulator, type HostCallRegistration, type PendingException, nativeStackBounds, nativeView, registerHostCall } from '@derrick/jit';
+import { runningEmulator } from './compiled-module.js';
 import { RuntimeError } from './errors.js';
 import type { InstanceData } from './instance.js';
 import { INNER } from './internal.js';
@@ -65,9 +66,11 @@ export function takeHostException(): PendingException | undefined {
  * A view of the native stack generated code runs on. Wasm-to-array
  * trampolines build their values array there, so one view created once
  * serves every host call (a `koffi.view` per call costs about a microsecond).
- * Arrays anywhere else get a view of their own.
+ * The same goes for the emulated stack AArch64 code runs on (on an x86-64
+ * host), once the emulator exists. Arrays anywhere else get a view of their own.
  */
 let stackWindow: { low: bigint; high: bigint; view: DataView } | undefined;
+let emulatedWindow: { emulator: Aarch64Emulator; low: bigint; high: bigint; view: DataView } | undefined;
 
 function valuesView(values: bigint, bytes: number): { view: DataView; offset: number } {
   if (stackWindow === undefined) {
@@ -76,6 +79,15 @@ function valuesView(values: bigint, bytes: number): { view: DataView; offset: nu
   }
   const w = stackWindow;
   if (values >= w.low && values + BigInt(bytes) <= w.high) return { view: w.view, offset: Number(values - w.low) };
+  const emu = runningEmulator();
+  if (emu !== undefined) {
+    if (emulatedWindow?.emulator !== emu) {
+      const { low, high } = emu.stackBounds;
+      emulatedWindow = { emulator: emu, low, high, view: new DataView(nativeView(low, Number(high - low))) };
+    }
+    const e = emulatedWindow;
+    if (values >= e.low && values + BigInt(bytes) <= e.high) return { view: e.view, offset: Number(values - e.low) };
+  }
   return { view: new DataView(nativeView(values, bytes)), offset: 0 };
 }
 

@@ -41,6 +41,7 @@ import { TrapCode, VMStoreContextOffsets, isTrapCode } from '@derrick/environ';
 import { NativeRegion, nativeStackBounds, nativeStackPointer } from '@derrick/jit';
 import { takeBuiltinError } from './builtins.js';
 import { lookupCode } from './code-registry.js';
+import { emulator } from './compiled-module.js';
 import type { Engine } from './engine.js';
 import { RuntimeError, Trap } from './errors.js';
 import { type Func, type FuncData, type WasmFuncData, takeHostException } from './func.js';
@@ -104,8 +105,17 @@ let nativeDepth = 0;
 /** The stack pointer an entry sees when no other entry is active (constant: koffi's stack is allocated once). */
 let topLevelSp: bigint | undefined;
 
-/** The stack limit for an outermost entry made now (see the module comment, step 2). */
-function stackLimitFor(maxWasmStack: number): bigint {
+/**
+ * The stack limit for an outermost entry made now (see the module comment, step 2).
+ * Emulated (AArch64) code runs on the emulator's own stack: its limit comes from there.
+ */
+function stackLimitFor(maxWasmStack: number, emulated: boolean): bigint {
+  if (emulated) {
+    const emu = emulator();
+    const floor = emu.stackBounds.low + STACK_FLOOR_HEADROOM;
+    const limit = emu.stackPointer() - BigInt(maxWasmStack);
+    return limit > floor ? limit : floor;
+  }
   // At depth 0 every entry starts at the same place on koffi's stack; measure it once.
   const sp = nativeDepth === 0 ? (topLevelSp ??= nativeStackPointer()) : nativeStackPointer();
   const floor = nativeStackBounds().low + STACK_FLOOR_HEADROOM;
@@ -234,7 +244,7 @@ export class StoreData {
       for (let i = 0; i < params.length; i++) writeVal(frame.view, frame.offset + i * VAL_RAW_SIZE, args[i]!, this);
       const ctx = this.context;
       if (ctx.view.getBigUint64(ctx.offset + VMStoreContextOffsets.entrySp, true) === 0n) {
-        ctx.view.setBigUint64(ctx.offset + VMStoreContextOffsets.stackLimit, stackLimitFor(this.engine.maxWasmStack), true);
+        ctx.view.setBigUint64(ctx.offset + VMStoreContextOffsets.stackLimit, stackLimitFor(this.engine.maxWasmStack, func.instance.module.emulated), true);
       }
       const entry = func.instance.module.arrayCallEntry(func.typeIndex);
       this.#activeCalls++;

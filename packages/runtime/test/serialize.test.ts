@@ -86,19 +86,14 @@ describe('compatibility policy (toy compiler settings)', () => {
     expect(() => checkCompatibility(bare, info({ target: foreign }))).toThrow(/^Module was compiled for architecture '\w+' \(target '[^']+'\), but this engine targets/);
   });
 
-  it('loads an image for another architecture but refuses to instantiate it', async () => {
+  it('loads an AArch64 image and instantiates it emulated on an x86-64 host; a host engine refuses it', async () => {
     if (!new Engine().target.startsWith('x86_64')) return;
     const cross = toyEngine((c) => c.target('aarch64-unknown-linux-gnu'));
     const module = await compileWat(cross, TEXT);
     expect(readCwasm(module.serialize()).machine).toBe('aarch64');
     const store = new Store(cross);
     try {
-      new Instance(store, module);
-      expect.unreachable();
-    } catch (e) {
-      expect(e).toBeInstanceOf(RuntimeError);
-      expect((e as RuntimeError).kind).toBe('not-executable');
-      expect((e as RuntimeError).message).toMatch(/compiled for aarch64 .* cannot execute natively/);
+      expect(() => new Instance(store, module)).not.toThrow(); // the code runs in jit's Aarch64Emulator
     } finally {
       store.dispose();
     }

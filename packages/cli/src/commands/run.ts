@@ -3,7 +3,9 @@
  * — compile (or load a precompiled) module, instantiate it, call an export.
  * A `.cwasm` (from `derrick compile`) is verified (checksum, structure) and
  * checked against this engine and host before any of it runs; a damaged or
- * incompatible one exits 1 with the reason.
+ * incompatible one exits 1 with the reason. Without `--target`, a `.cwasm`
+ * for another architecture than the host's (AArch64 on x86-64) is loaded by
+ * an engine for its target, and its code runs in the emulator.
  *
  * Like `wasmtime run` for core modules: without `--invoke`, the module's
  * `_start` export is called if there is one (instantiation alone runs the
@@ -20,7 +22,7 @@ import type { CliCommand, CliContext } from '../command.js';
 import { addEngineOptions, createEngine, type EngineOptions } from '../engine-options.js';
 import { CliError, EXIT_FAILURE } from '../errors.js';
 import { readInputFile } from '../input.js';
-import { moduleFileKind, wasmBinary } from '../module-input.js';
+import { foreignCwasmTarget, moduleFileKind, wasmBinary } from '../module-input.js';
 
 interface RunOptions extends EngineOptions {
   invoke?: string;
@@ -85,8 +87,10 @@ export function formatVal(v: Val): string {
 async function run(ctx: CliContext, file: string, args: string[], options: RunOptions): Promise<void> {
   const { io } = ctx;
   const bytes = await readInputFile(io.cwd, file);
-  const engine: Engine = createEngine(options, io.cwd);
   const kind = moduleFileKind(file, bytes);
+  // An AArch64 .cwasm on an x86-64 host: an engine for its target (its code runs emulated).
+  const foreign = kind === 'cwasm' && options.target === undefined ? foreignCwasmTarget(bytes) : undefined;
+  const engine: Engine = createEngine(foreign === undefined ? options : { ...options, target: foreign }, io.cwd);
   const binary = kind === 'cwasm' ? undefined : await wasmBinary(file, bytes);
 
   let module: Module;

@@ -4,11 +4,11 @@
  * the runtime's half of the execution model.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Func, Instance, Linker, RuntimeError, Store, Trap, TrapCode, ValType, type Val } from '../../src/index.js';
+import { type Config, Func, Instance, Linker, RuntimeError, Store, Trap, TrapCode, ValType, type Val } from '../../src/index.js';
 import { type Backend, compileWat, engineOf } from '../helpers.js';
 
-export function callsSuite(backend: Backend): void {
-  const engine = engineOf(backend);
+export function callsSuite(backend: Backend, configure: (c: Config) => Config = (c) => c): void {
+  const engine = engineOf(backend, configure);
   let store: Store;
   afterEach(() => store?.dispose());
 
