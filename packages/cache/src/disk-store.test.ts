@@ -334,7 +334,7 @@ describe('DiskCacheStore: size bound and eviction', () => {
     const s = store({ maxBytes: 1 << 30, fs: counting });
     s.insert(hashKey(n), val(n, 100));
     expect(Math.abs(s.estimatedBytes! - truth) / truth).toBeLessThan(0.3);
-    expect(reads).toBeLessThan(n / 4); // a sample, not a full scan
+    expect(reads).toBeLessThan(n / 2); // a sample (~MIN_SAMPLE_ENTRIES entries), not a full scan
   });
 
   it('refuses a value larger than the whole bound', () => {

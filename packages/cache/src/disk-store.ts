@@ -141,7 +141,7 @@ const FANOUT_RE = /^[0-9a-f]{2}$/;
 const ENTRY_RE = /^[0-9a-f]{62}$/;
 const TEMP_RE = /^\.[0-9]+-[0-9a-f]+-[0-9]+\.tmp$/;
 /** An estimate samples fan-out directories until it has seen this many entries (or all of them). */
-const MIN_SAMPLE_ENTRIES = 64;
+const MIN_SAMPLE_ENTRIES = 256;
 
 const CACHEDIR_TAG =
   'Signature: 8a477f597d28d172789f06886806bc55\n' +
