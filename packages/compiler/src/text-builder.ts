@@ -29,8 +29,12 @@
  * * (PaddingIsZeros) `linkopt_padding_between_functions` bytes of zeros follow
  *   every body; they are appended in chunks with the same island check, so
  *   padding never pushes a pending fixup out of range.
+ * * (RangeIsACompileError) a call the ISA cannot reach — beyond the range of
+ *   its label use, which has no veneer (x86-64 `JmpRel32`, ±2 GiB) — is a
+ *   `CompileError` naming the caller, the callee, the kind and the ISA; it is
+ *   never patched with a truncated displacement.
  */
-import type { CompiledCodeStencil, LabelUse, MachBuffer, MachLabel, TargetIsa } from '@derrick/codegen';
+import { type CompiledCodeStencil, type LabelUse, type MachBuffer, MachBufferError, type MachLabel, type TargetIsa } from '@derrick/codegen';
 import { type FunctionParameters, expandRel } from '@derrick/codegen-ir';
 import { CompileError, type CompiledText, type FuncKey, type TextTrap } from '@derrick/environ';
 
@@ -72,12 +76,31 @@ export function layoutText(isa: TargetIsa<AnyLabelUse>, bodies: readonly TextBod
   const traps: TextTrap[] = [];
   const addressMap: CompiledText['addressMap'] = [];
   const islandOpts = { forceVeneers: options.forceJumpVeneers };
+  // Use offset of each inter-function call → (caller, callee, kind), to name
+  // the call in a range error.
+  const calls = new Map<number, { from: number; to: number; kind: string }>();
+  const guarded = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      // Post-invariant (RangeIsACompileError).
+      if (e instanceof MachBufferError && (e.kind === 'out-of-range' || e.kind === 'veneer-unsupported')) {
+        const call = e.offset === undefined ? undefined : calls.get(e.offset);
+        const what =
+          call === undefined
+            ? `a label use at code offset ${e.offset ?? '?'}`
+            : `call from ${describe(bodies[call.from]!.key)} to ${describe(bodies[call.to]!.key)}`;
+        throw new CompileError('codegen', `${what} is out of range for ${call?.kind ?? 'its label use'} on ${isa.name}: ${e.message}`);
+      }
+      throw e;
+    }
+  };
 
   for (let i = 0; i < bodies.length; i++) {
     const body = bodies[i]!;
     const code = body.code;
     // Post-invariant (IslandBeforeBody).
-    if (buf.islandNeeded(code.code.length + code.alignment)) buf.emitIsland(code.code.length + code.alignment, islandOpts);
+    if (buf.islandNeeded(code.code.length + code.alignment)) guarded(() => buf.emitIsland(code.code.length + code.alignment, islandOpts));
     buf.alignTo(Math.max(code.alignment, isa.functionAlignment), 0);
     const start = buf.curOffset();
     buf.bindLabel(labels[i]!);
@@ -100,6 +123,7 @@ export function layoutText(isa: TargetIsa<AnyLabelUse>, bodies: readonly TextBod
       }
       // Post-invariant (NoIntraModuleRelocs).
       buf.useLabelAtOffset(start + reloc.offset, labels[callee]!, kind);
+      calls.set(start + reloc.offset, { from: i, to: callee, kind: kind.name });
     }
 
     for (const t of code.traps) traps.push({ offset: start + t.offset, code: options.trapCode(t.code) });
@@ -115,13 +139,13 @@ export function layoutText(isa: TargetIsa<AnyLabelUse>, bodies: readonly TextBod
     let pad = options.paddingBetweenFunctions;
     while (pad > 0) {
       const n = Math.min(pad, PADDING_CHUNK);
-      if (buf.islandNeeded(n)) buf.emitIsland(n, islandOpts);
+      if (buf.islandNeeded(n)) guarded(() => buf.emitIsland(n, islandOpts));
       buf.getAppendedSpace(n).fill(0);
       pad -= n;
     }
   }
 
-  const finished = buf.finish(islandOpts);
+  const finished = guarded(() => buf.finish(islandOpts));
   traps.sort((a, b) => a.offset - b.offset);
   return {
     text: finished.data,
