@@ -76,24 +76,42 @@ export function layoutText(isa: TargetIsa<AnyLabelUse>, bodies: readonly TextBod
   const traps: TextTrap[] = [];
   const addressMap: CompiledText['addressMap'] = [];
   const islandOpts = { forceVeneers: options.forceJumpVeneers };
-  // Use offset of each inter-function call → (caller, callee, kind), to name
-  // the call in a range error.
-  const calls = new Map<number, { from: number; to: number; kind: string }>();
+  // Names the call at a code offset, for a range error: found from the
+  // bodies' locations and relocations, so the layout loop records nothing.
+  const describeUseAt = (offset: number | undefined): { what: string; kind: string } | undefined => {
+    if (offset === undefined) return undefined;
+    const i = locations.findIndex((l) => offset >= l.offset && offset < l.offset + l.length);
+    const reloc = i < 0 ? undefined : bodies[i]!.code.relocs.find((r) => locations[i]!.offset + r.offset === offset);
+    if (reloc === undefined) return undefined;
+    const callee = calleeOf(bodies[i]!, reloc);
+    const kind = isa.labelUseForReloc(reloc.kind, reloc.addend)?.name ?? reloc.kind;
+    return { what: `call from ${describe(bodies[i]!.key)} to ${describe(bodies[callee]!.key)}`, kind };
+  };
   const guarded = <T>(f: () => T): T => {
     try {
       return f();
     } catch (e) {
       // Post-invariant (RangeIsACompileError).
       if (e instanceof MachBufferError && (e.kind === 'out-of-range' || e.kind === 'veneer-unsupported')) {
-        const call = e.offset === undefined ? undefined : calls.get(e.offset);
-        const what =
-          call === undefined
-            ? `a label use at code offset ${e.offset ?? '?'}`
-            : `call from ${describe(bodies[call.from]!.key)} to ${describe(bodies[call.to]!.key)}`;
+        const call = describeUseAt(e.offset);
+        const what = call?.what ?? `a label use at code offset ${e.offset ?? '?'}`;
         throw new CompileError('codegen', `${what} is out of range for ${call?.kind ?? 'its label use'} on ${isa.name}: ${e.message}`);
       }
       throw e;
     }
+  };
+  /** The position in `bodies` of the defined function a body's relocation calls. */
+  const calleeOf = (body: TextBody, reloc: CompiledCodeStencil['relocs'][number]): number => {
+    const target = reloc.target;
+    if (target.kind !== 'user' || body.params === undefined) {
+      throw new CompileError('codegen', `${describe(body.key)}: relocation ${reloc.kind} at +${reloc.offset} against a non-module symbol cannot be resolved in the text section`);
+    }
+    const name = body.params.userNamedFunc(target.ref);
+    const callee = name.namespace === 0 ? bodyOfDefIndex.get(name.index - options.numImportedFuncs) : undefined;
+    if (callee === undefined) {
+      throw new CompileError('codegen', `${describe(body.key)}: call to u${name.namespace}:${name.index}, which is not a defined function of this module`);
+    }
+    return callee;
   };
 
   for (let i = 0; i < bodies.length; i++) {
@@ -107,23 +125,13 @@ export function layoutText(isa: TargetIsa<AnyLabelUse>, bodies: readonly TextBod
     buf.putBytes(code.code);
 
     for (const reloc of code.relocs) {
-      const target = reloc.target;
-      if (target.kind !== 'user' || body.params === undefined) {
-        throw new CompileError('codegen', `${describe(body.key)}: relocation ${reloc.kind} at +${reloc.offset} against a non-module symbol cannot be resolved in the text section`);
-      }
-      const name = body.params.userNamedFunc(target.ref);
-      const defIndex = name.index - options.numImportedFuncs;
-      const callee = name.namespace === 0 ? bodyOfDefIndex.get(defIndex) : undefined;
-      if (callee === undefined) {
-        throw new CompileError('codegen', `${describe(body.key)}: call to u${name.namespace}:${name.index}, which is not a defined function of this module`);
-      }
+      const callee = calleeOf(body, reloc);
       const kind = isa.labelUseForReloc(reloc.kind, reloc.addend);
       if (kind === undefined) {
         throw new CompileError('codegen', `${describe(body.key)}: relocation kind ${reloc.kind} (addend ${reloc.addend}) has no pc-relative label use on ${isa.name}`);
       }
       // Post-invariant (NoIntraModuleRelocs).
       buf.useLabelAtOffset(start + reloc.offset, labels[callee]!, kind);
-      calls.set(start + reloc.offset, { from: i, to: callee, kind: kind.name });
     }
 
     for (const t of code.traps) traps.push({ offset: start + t.offset, code: options.trapCode(t.code) });
