@@ -234,7 +234,7 @@ const mutated = mutateOneConstant(qjsBytes, qjs);
   result.d_related_modules = {
     shared_bench_programs: { modules: per, hit_rate_percent: total === 0 ? 0 : r1((100 * hits) / total) },
     quickjs_vs_one_constant_variant: { functions: v.functions, hits: v.cacheHits, hit_rate_percent: r1((100 * v.cacheHits) / v.functions) },
-    note: 'no clang --target=wasm32 on this machine and one QuickJS build installed: -O1 vs -O2 of one program not measured',
+    note: 'two QuickJS versions, and one C program at -O1/-O2/-O3/-Os: tools/bench/related.mjs',
   };
 }
 

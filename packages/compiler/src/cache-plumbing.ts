@@ -29,8 +29,9 @@
  *
  * **Compiler version.** The key must change when the code generator does.
  * `COMPILER_VERSION` = `fingerprintSources` over the `src` and `dist`
- * directories of `codegen-ir`, `codegen`, `codegen-x64`, `codegen-aarch64`
- * and `compiler`, computed once per process on first use (a few ms). Both
+ * directories of `environ` (the vmctx layout), `codegen-ir`, `codegen`,
+ * `codegen-x64`, `codegen-aarch64` and `compiler`, computed once per
+ * process on first use (a few ms). Both
  * `src` and `dist` are hashed so a stale build can never store old code
  * under a new source's key. Where those directories cannot be read (a
  * published install without sources), the fallback is
@@ -73,8 +74,13 @@ export const FALLBACK_VERSION = '0.1.0+cache1';
 /** The shared flag that turns on check mode; not in the key (a checked run reuses an unchecked cache). */
 export const CACHE_CHECKS_FLAG = 'enable_incremental_compilation_cache_checks';
 
-/** The packages whose code decides the machine code of a function. */
-const CODEGEN_PACKAGES = ['codegen-ir', 'codegen', 'codegen-x64', 'codegen-aarch64', 'compiler'];
+/**
+ * The packages whose code decides the machine code of a function. `environ`
+ * is one of them: its `VMOffsets` layout is baked into every translated
+ * memory, table and global access, and a first-level hit skips translation,
+ * so a layout change must change the key.
+ */
+const CODEGEN_PACKAGES = ['environ', 'codegen-ir', 'codegen', 'codegen-x64', 'codegen-aarch64', 'compiler'];
 
 let compilerVersion: string | undefined;
 

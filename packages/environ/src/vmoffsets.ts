@@ -14,13 +14,13 @@
  *   8   store_context: *VMStoreContext
  *   16  builtins: *[fnptr; Builtin.Count]   (runtime builtins, array convention)
  *   24  type_ids: *[u32; ntypes]             (engine-wide canonical signature ids)
- *   32  imported_functions[nimported_funcs]: VMFunctionImport {code, vmctx}   16 B each
- *       imported_tables[..]:   *VMTableDefinition                            8 B each
+ *   32  imported_tables[..]:   *VMTableDefinition                            8 B each
  *       imported_memories[..]: *VMMemoryDefinition                           8 B each
  *       imported_globals[..]:  *VMGlobalDefinition                           8 B each
  *       defined_tables[..]:    VMTableDefinition {base, current_elements}   16 B each
  *       defined_memories[..]:  VMMemoryDefinition {base, current_length}    16 B each
  *       defined_globals[..]:   VMGlobalDefinition (16 B, 16-aligned, v128-sized)
+ *       imported_functions[nimported_funcs]: VMFunctionImport {code, vmctx}   16 B each
  *       func_refs[nfuncs]:     VMFuncRef {code, type_id, vmctx}             24 B each
  *
  * VMStoreContext (per store, shared by every instance of the store)
@@ -30,6 +30,18 @@
  *   24 trap_pc: u64       address of the trapping instruction
  *   32 trap_fp: u64       frame pointer at the trap (for backtraces)
  * ```
+ *
+ * Invariant (vmctx-offsets-stable): the regions are ordered by how often
+ * their counts change between related builds of a program — tables, memories
+ * and globals first, the function imports (which grow with every new host
+ * function an Emscripten build uses) after them — so the offset of a memory,
+ * table or global, which the translator bakes into every access as a
+ * constant, depends only on the counts of tables, memories and globals. Two
+ * versions of one program that differ in their function imports then still
+ * translate an unchanged body to the same stencil, and the incremental cache
+ * hits (measured with `tools/bench/related.mjs`: QuickJS 0.31.0 → 0.32.0,
+ * one more function import). Imported functions keep their index-dependent
+ * offsets: a call to import `i` reads `imported_functions[i]`.
  *
  * Reference values: a `funcref` is a pointer to a VMFuncRef (0 = null); an
  * `externref` is a host handle plus one (0 = null), so every externref the
@@ -133,9 +145,8 @@ export class VMOffsets {
   readonly size: number;
 
   constructor(readonly counts: VMOffsetsInput) {
+    // Post-invariant: vmctx-offsets-stable (see the module comment).
     let o = 32;
-    this.importedFunctionsBegin = o;
-    o += counts.numImportedFunctions * VMFunctionImportOffsets.size;
     this.importedTablesBegin = o;
     o += counts.numImportedTables * 8;
     this.importedMemoriesBegin = o;
@@ -149,6 +160,8 @@ export class VMOffsets {
     o = align(o, 16);
     this.definedGlobalsBegin = o;
     o += counts.numDefinedGlobals * VMGlobalDefinitionSize;
+    this.importedFunctionsBegin = o;
+    o += counts.numImportedFunctions * VMFunctionImportOffsets.size;
     this.funcRefsBegin = o;
     o += (counts.numImportedFunctions + counts.numDefinedFunctions) * VMFuncRefOffsets.size;
     this.size = align(o, 16);
@@ -197,4 +210,47 @@ function check(index: number, count: number, what: string): void {
   if (!Number.isInteger(index) || index < 0 || index >= count) {
     throw new RangeError(`VMOffsets: ${what} index ${index} out of range (count ${count})`);
   }
+}
+
+/**
+ * A fingerprint of the whole runtime ABI this file defines: the vmctx
+ * regions (measured on a probe module with distinct counts of every kind,
+ * so any reordering or resizing shows), the store-context, import, table,
+ * memory, funcref and host-context records, the builtin numbering and the
+ * magic numbers. Code compiled against one layout must never run against
+ * another, so the engine records this in every image and the loader
+ * compares it (invariant abi-fingerprinted). 8 hex digits of FNV-1a.
+ */
+export function vmctxLayoutFingerprint(): string {
+  const probe = new VMOffsets({
+    numTypes: 2,
+    numImportedFunctions: 3,
+    numImportedTables: 5,
+    numImportedMemories: 7,
+    numImportedGlobals: 11,
+    numDefinedFunctions: 13,
+    numDefinedTables: 17,
+    numDefinedMemories: 19,
+    numDefinedGlobals: 23,
+  });
+  const builtins = Object.entries(Builtin).filter(([, v]) => typeof v === 'number');
+  const text = JSON.stringify([
+    [probe.magic, probe.storeContext, probe.builtins, probe.typeIds],
+    [probe.importedFunctionsBegin, probe.importedTablesBegin, probe.importedMemoriesBegin, probe.importedGlobalsBegin],
+    [probe.definedTablesBegin, probe.definedMemoriesBegin, probe.definedGlobalsBegin, probe.funcRefsBegin, probe.size],
+    VMStoreContextOffsets,
+    VMFunctionImportOffsets,
+    VMTableDefinitionOffsets,
+    VMMemoryDefinitionOffsets,
+    VMGlobalDefinitionSize,
+    VMFuncRefOffsets,
+    VMHostFuncContextOffsets,
+    TABLE_ELEMENT_SIZE,
+    VMCTX_MAGIC,
+    VMHOSTFUNC_MAGIC,
+    builtins,
+  ]);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
 }

@@ -32,7 +32,7 @@
 import { readFileSync } from 'node:fs';
 import { hostX64Features } from '@derrick/jit';
 import type { EngineInfo } from '@derrick/object';
-import { DERRICK_VERSION, type Engine, hostArchitecture } from './engine.js';
+import { DERRICK_BUILD, type Engine, hostArchitecture } from './engine.js';
 import { RuntimeError } from './errors.js';
 
 /** Shared flags that may differ between the compiling and the loading engine. */
@@ -113,8 +113,8 @@ export function hostCpuFeatures(): ReadonlySet<string> {
 /** Throws `RuntimeError('incompatible-module')` naming the first incompatibility. */
 export function checkCompatibility(engine: Engine, module: EngineInfo): void {
   // 1. Release.
-  if (module.derrickVersion !== DERRICK_VERSION) {
-    fail(`Module was compiled with Derrick '${module.derrickVersion}', but this is Derrick '${DERRICK_VERSION}'; recompile it`);
+  if (module.derrickVersion !== DERRICK_BUILD) {
+    fail(`Module was compiled with Derrick '${module.derrickVersion}', but this is Derrick '${DERRICK_BUILD}'; recompile it`);
   }
   // 2. Architecture.
   const target = engine.target;

@@ -23,6 +23,7 @@ import {
   CompileError,
   type Compiler,
   applyCompilerConfig,
+  vmctxLayoutFingerprint,
 } from '@derrick/environ';
 import { nativeStackSize } from '@derrick/jit';
 import type { EngineInfo } from '@derrick/object';
@@ -33,6 +34,14 @@ import { TypeRegistry } from './type-registry.js';
 
 /** The Derrick release recorded in (and required of) precompiled modules. */
 export const DERRICK_VERSION = '0.1.0';
+
+/**
+ * What an image records as the Derrick that wrote it, and what the loader
+ * demands: the release plus the fingerprint of the runtime ABI (environ's
+ * `vmctxLayoutFingerprint`), so code compiled against one vmctx layout can
+ * never be loaded by a build with another, even at the same release.
+ */
+export const DERRICK_BUILD = `${DERRICK_VERSION}+abi.${vmctxLayoutFingerprint()}`;
 
 /** WebAssembly 2.0's feature set, by the names recorded in precompiled modules. */
 export const WASM2_FEATURES: readonly string[] = [
@@ -165,7 +174,7 @@ export class Engine {
   engineInfo(): EngineInfo {
     const compiler = this.compiler();
     return {
-      derrickVersion: DERRICK_VERSION,
+      derrickVersion: DERRICK_BUILD,
       target: compiler.triple(),
       sharedFlags: { ...compiler.flags() },
       isaFlags: { ...compiler.isaFlags() },

@@ -5,7 +5,7 @@
  * `CompilerBuilder` (mission M1); see README.md.
  */
 export { Config, DEFAULT_MAX_WASM_STACK, SETTING_ENABLE_SIMD, SETTING_OPT_LEVEL, type CompilerBuilderFactory, type OptLevel } from './config.js';
-export { Engine, DERRICK_VERSION, WASM2_FEATURES, NATIVE_STACK_HEADROOM, hostArchitecture, hostTriple } from './engine.js';
+export { Engine, DERRICK_BUILD, DERRICK_VERSION, WASM2_FEATURES, NATIVE_STACK_HEADROOM, hostArchitecture, hostTriple } from './engine.js';
 export { Module } from './module.js';
 export { Store } from './store.js';
 export { Instance } from './instance.js';

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { hostX64Features } from '@derrick/jit';
 import { readCwasm, type EngineInfo } from '@derrick/object';
-import { type Config, DERRICK_VERSION, Engine, Instance, Module, RuntimeError, Store, checkCompatibility } from '../src/index.js';
+import { type Config, DERRICK_BUILD, DERRICK_VERSION, Engine, Instance, Module, RuntimeError, Store, checkCompatibility } from '../src/index.js';
 import { TOY, compileWat, toyConfig, toyEngine, wat } from './helpers.js';
 import { serializeSuite } from './suites/serialize.js';
 
@@ -69,7 +69,7 @@ describe('compatibility policy (toy compiler settings)', () => {
   it('checks a compiler-less engine against the host: architecture, version, CPU features', () => {
     const bare = new Engine();
     const info = (over: Partial<EngineInfo>): EngineInfo => ({
-      derrickVersion: DERRICK_VERSION,
+      derrickVersion: DERRICK_BUILD,
       target: 'x86_64-unknown-linux-gnu',
       sharedFlags: { opt_level: 'speed', anything: 'goes' },
       isaFlags: {},
@@ -82,6 +82,10 @@ describe('compatibility policy (toy compiler settings)', () => {
       expect(() => checkCompatibility(bare, info({ isaFlags: { has_frobnicator: 'true' } }))).toThrow("don't know how to test for the ISA setting `has_frobnicator` on this host");
     }
     expect(() => checkCompatibility(bare, info({ derrickVersion: '0.0.1' }))).toThrow(/compiled with Derrick '0.0.1', but this is Derrick/);
+    // The same release with another runtime ABI (vmctx layout) is refused too.
+    expect(DERRICK_BUILD).toMatch(new RegExp(`^${DERRICK_VERSION.replace(/\./g, '\\.')}\\+abi\\.[0-9a-f]{8}$`));
+    const otherAbi = `${DERRICK_VERSION}+abi.00000000`;
+    expect(() => checkCompatibility(bare, info({ derrickVersion: otherAbi }))).toThrow(`compiled with Derrick '${otherAbi}', but this is Derrick '${DERRICK_BUILD}'`);
     const foreign = bare.target.startsWith('x86_64') ? 'aarch64-unknown-linux-gnu' : 'x86_64-unknown-linux-gnu';
     expect(() => checkCompatibility(bare, info({ target: foreign }))).toThrow(/^Module was compiled for architecture '\w+' \(target '[^']+'\), but this engine targets/);
   });
