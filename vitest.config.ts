@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { conditions: ['source', 'import', 'node', 'default'] },
   ssr: { resolve: { conditions: ['source', 'import', 'node', 'default'] } },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'tools/*/src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -17,7 +17,7 @@ import {
 } from '@derrick/codegen-ir';
 import { describe, expect, it } from 'vitest';
 import { CORPUS, corpusFunction } from '../test/corpus.js';
-import { mutationSites } from '../test/mutations.js';
+import { mutationSites } from '../../../tools/fuzz/src/stencil-mutations.js';
 import { syntheticFunction } from '../test/synthetic.js';
 import { CACHE_KEY_SIZE, type CacheKeyIsa, CacheKeyer, cacheKeyToHex, computeCacheKey, isaPreimage } from './index.js';
 

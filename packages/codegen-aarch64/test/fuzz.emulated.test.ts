@@ -1,5 +1,5 @@
 /**
- * Differential fuzzing: random IR functions (codegen-x64's test/fuzz-gen.ts,
+ * Differential fuzzing: random IR functions (tools/fuzz/src/random-function.ts,
  * which is ISA-independent) run through the reference interpreter and
  * through the AArch64 backend in the emulator, results compared bitwise
  * (traps by code; a NaN result matches any NaN — see `same`).
@@ -11,7 +11,7 @@ import { type CallResult, type Function, Interpreter, type Type, parseFunction, 
 import { Aarch64Emulator } from '@derrick/jit';
 import { describe, expect, it } from 'vitest';
 import { type AArch64Isa, aarch64IsaBuilder } from '../src/index.js';
-import { HELPER_CLIF, Rng, randomFunction, randomValue } from '../../codegen-x64/test/fuzz-gen.js';
+import { HELPER_CLIF, Rng, randomFunction, randomValue } from '../../../tools/fuzz/src/random-function.js';
 import { FakeRuntime, TEST_RUNTIME_ABI, TestModule, addVmctxParam, funcKey } from './emulator-harness.js';
 
 const SECONDS = Number(process.env.DERRICK_FUZZ_SECONDS ?? 4);

@@ -7,7 +7,7 @@
 import { defaultSharedFlags } from '@derrick/codegen';
 import { expect, it } from 'vitest';
 import { x64IsaBuilder } from '../src/index.js';
-import { Rng, randomFunction } from './fuzz-gen.js';
+import { Rng, randomFunction } from '../../../tools/fuzz/src/random-function.js';
 import { TEST_RUNTIME_ABI } from './native-harness.js';
 
 it('compiles at a reasonable rate', () => {

@@ -1,5 +1,5 @@
 /**
- * Differential fuzzing: random IR functions (test/fuzz-gen.ts) run through
+ * Differential fuzzing: random IR functions (tools/fuzz/src/random-function.ts) run through
  * the reference interpreter and natively through the x64 backend, results
  * compared bitwise (traps by code; a generated NaN may differ only in sign:
  * x86's default NaN is negative, the interpreter's canonical NaN positive).
@@ -11,7 +11,7 @@ import { type CallResult, type Function, Interpreter, type Type, parseFunction, 
 import { hostX64Features } from '@derrick/jit';
 import { describe, expect, it } from 'vitest';
 import { type X64Isa, X64_SETTINGS, x64IsaBuilder } from '../src/index.js';
-import { HELPER_CLIF, Rng, randomFunction, randomValue } from './fuzz-gen.js';
+import { HELPER_CLIF, Rng, randomFunction, randomValue } from '../../../tools/fuzz/src/random-function.js';
 import { FakeRuntime, TEST_RUNTIME_ABI, TestModule, addVmctxParam, funcKey } from './native-harness.js';
 
 const SECONDS = Number(process.env.DERRICK_FUZZ_SECONDS ?? 4);

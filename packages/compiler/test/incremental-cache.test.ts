@@ -4,8 +4,8 @@
  * text; check mode passes on a warm cache; a damaged disk entry, a throwing
  * store and an async store are misses with a warning, never a failed
  * compile; a change to the name table only still hits and finishes to what a
- * fresh compile gives; a change to the body misses. Plus a bounded, seeded
- * fuzz over random wasm function bodies.
+ * fresh compile gives; a change to the body misses. The fuzz over random
+ * bodies is `tools/fuzz` (`pnpm fuzz:cache`; bounded run in `pnpm test`).
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,6 @@ import type { CompiledCodeStencil } from '@derrick/codegen';
 import type { FunctionParameters } from '@derrick/codegen-ir';
 import { type CacheStore, type CompiledBody, type Compiler, decodeModule, type ModuleTranslation } from '@derrick/environ';
 import { watToBinary } from '@derrick/wast';
-import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DerrickCompilerBuilder, earlyFunctionCacheOf, functionCacheOf, setCompilerCacheLogger } from '../src/index.js';
 import { consoleCacheLogger } from '@derrick/cache';
@@ -211,65 +210,9 @@ describe('incremental cache in DerrickCompiler', () => {
   });
 });
 
-// ---------------------------------------------------------------------------
-// Fuzz: random i32 expression bodies (bounded, seeded; part of `pnpm test`)
-// ---------------------------------------------------------------------------
-
-type Expr = { op: 'const'; v: number } | { op: 'local'; i: number } | { op: 'bin'; name: string; a: Expr; b: Expr } | { op: 'un'; name: string; a: Expr };
-const BIN = ['i32.add', 'i32.sub', 'i32.mul', 'i32.and', 'i32.or', 'i32.xor', 'i32.shl', 'i32.shr_u', 'i32.rotl', 'i32.lt_s', 'i32.eq'];
-const UN = ['i32.eqz', 'i32.clz', 'i32.popcnt'];
-const { expr } = fc.letrec<{ expr: Expr }>((tie) => ({
-  expr: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    fc.integer({ min: -1000, max: 1000 }).map((v): Expr => ({ op: 'const', v })),
-    fc.integer({ min: 0, max: 2 }).map((i): Expr => ({ op: 'local', i })),
-    fc.record({ name: fc.constantFrom(...BIN), a: tie('expr'), b: tie('expr') }).map((r): Expr => ({ op: 'bin', ...r })),
-    fc.record({ name: fc.constantFrom(...UN), a: tie('expr') }).map((r): Expr => ({ op: 'un', ...r })),
-  ),
-}));
-const wat = (e: Expr): string =>
-  e.op === 'const' ? `(i32.const ${e.v})` : e.op === 'local' ? `(local.get ${e.i})` : e.op === 'un' ? `(${e.name} ${wat(e.a)})` : `(${e.name} ${wat(e.a)} ${wat(e.b)})`;
-const hasConst = (e: Expr): boolean => e.op === 'const' || (e.op !== 'local' && (hasConst(e.a) || (e.op === 'bin' && hasConst(e.b))));
-const bumpFirstConst = (e: Expr): Expr => {
-  if (e.op === 'const') return { op: 'const', v: e.v + 1 };
-  if (e.op === 'local') return e;
-  if (hasConst(e.a)) return { ...e, a: bumpFirstConst(e.a) };
-  return e.op === 'bin' ? { ...e, b: bumpFirstConst(e.b) } : e;
-};
-const fn = (e: Expr, callee: string, prefix = '') =>
-  `(func (param i32 i32) (result i32) (local i32) ${prefix}(local.set 2 (call ${callee} (local.get 0))) ${wat(e)})`;
-
-describe('incremental cache fuzz (random wasm bodies)', () => {
-  it('cached → reloaded is identical; name-table-only changes hit; a changed constant misses', async () => {
-    await fc.assert(
-      fc.asyncProperty(expr, fc.integer({ min: 0, max: 3 }), async (e, pad) => {
-        const store = new MemoryCacheStore();
-        const padding = '(func (param i32) (result i32) (i32.const 5))'.repeat(pad);
-        const ta = await translate(`(module (func $f (param i32) (result i32) (local.get 0)) ${fn(e, '$f')})`);
-        const tb = await translate(`(module ${padding} (func $g (param i32) (result i32) (local.get 0)) ${fn(e, '$g')})`);
-        const first = compileAll(compiler(store), ta);
-        const again = compileAll(compiler(store), ta);
-        expect(again.bodies[1]!.cacheHit).toBe(true);
-        expect(finished(again.bodies[1]!)).toEqual(finished(first.bodies[1]!));
-        expect(again.text).toEqual(first.text);
-        const b = compileAll(compiler(store), tb);
-        expect(b.bodies[pad + 1]!.cacheHit).toBe(true);
-        expect(finished(b.bodies[pad + 1]!)).toEqual(finished(compileAll(compiler(), tb).bodies[pad + 1]!));
-        // Only relative source locations move (a `nop` emits no IR): a miss.
-        const tn = await translate(`(module (func $f (param i32) (result i32) (local.get 0)) ${fn(e, '$f', '(nop) ')})`);
-        expect(compileAll(compiler(store), tn).bodies[1]!.cacheHit).toBe(false);
-        // A local's type changes (unused i32 → i64): a miss.
-        const tt = await translate(`(module (func $f (param i32) (result i32) (local.get 0)) ${fn(e, '$f').replace('(local i32)', '(local i64) (local i32)').replaceAll('local.get 2', 'local.get 3').replace('local.set 2', 'local.set 3')})`);
-        expect(compileAll(compiler(store), tt).bodies[1]!.cacheHit).toBe(false);
-        if (hasConst(e)) {
-          const tc = await translate(`(module (func $f (param i32) (result i32) (local.get 0)) ${fn(bumpFirstConst(e), '$f')})`);
-          expect(compileAll(compiler(store), tc).bodies[1]!.cacheHit).toBe(false);
-        }
-      }),
-      { numRuns: 40, seed: 0x1cac4e },
-    );
-  });
-});
+// The seeded fuzz over random wasm bodies (reload identical, renamed callee
+// hits, changed body misses) and random IR functions is the fuzz target
+// `tools/fuzz/src/cache.ts`; its bounded run is `tools/fuzz/src/cache.test.ts`.
 
 // Keep the default logger for anything else in this process.
 process.on('exit', () => setCompilerCacheLogger(consoleCacheLogger));

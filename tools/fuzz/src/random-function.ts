@@ -1,5 +1,7 @@
 /**
- * A seeded generator of random IR functions for differential testing:
+ * A seeded generator of random IR functions, shared by the backends'
+ * differential fuzz tests (codegen-x64, codegen-aarch64: interpreter vs
+ * machine code) and the cache fuzz target (`cache.ts`):
  * straight-line and branchy code (a diamond, a bounded loop) over i8–i64 and
  * f32/f64, covering every scalar opcode family the x64 backend lowers,
  * including trapping ones (division, conversions, overflow checks) when asked.
@@ -28,6 +30,7 @@ import {
   isFloat,
   stackSlotData,
   typeBits,
+  userExternalName,
 } from '@derrick/codegen-ir';
 
 /** mulberry32: small, fast, good enough for test generation. */
@@ -126,6 +129,13 @@ export interface GenOptions {
   readonly size?: number;
   /** Insert calls to `%helper` (HELPER_CLIF), which must be compiled alongside. */
   readonly calls?: boolean;
+  /**
+   * How the callee is named: `'testcase'` (default) names `%helper` in the
+   * stencil itself; `'user'` declares it in the function's name table as
+   * `u0:0` (what the wasm translator does), so the name can change without
+   * changing the stencil.
+   */
+  readonly calleeName?: 'testcase' | 'user';
 }
 
 class Gen {
@@ -368,7 +378,8 @@ export function randomFunction(rng: Rng, name: string, o: GenOptions): Function 
   let helper = -1;
   if (o.calls) {
     const sig = b.importSignature(Signature.of([I64, F64, I32], [I64, F64, I32]));
-    helper = b.importFunction({ name: ExternalName.testcase('helper'), signature: sig, colocated: true });
+    const name = o.calleeName === 'user' ? ExternalName.user(b.declareImportedUserFunction(userExternalName(0, 0))) : ExternalName.testcase('helper');
+    helper = b.importFunction({ name, signature: sig, colocated: true });
   }
   const maybeCall = (): void => {
     if (helper >= 0 && rng.chance(0.4)) g.call(helper);
