@@ -1,15 +1,23 @@
 // Derrick's counterpart of shared/bench/v8bench.js, run in its own process:
-//   node derrick-kernel.mjs FILE.wasm EXPORT ARG [reps=5]
+//   node derrick-kernel.mjs FILE.wasm EXPORT ARG [reps=5] [SETTING=VALUE ...]
 // Compiles (one thread) + instantiates, one warm-up call, then `reps` timed
 // calls; prints the same JSON shape as v8bench.js. Uses the built dist/.
+// Trailing SETTING=VALUE arguments are compiler settings (`Config.set`), e.g.
+// `linkopt_absolute_calls_baseline=true` (tools/bench/calls.mjs).
 import fs from 'node:fs';
 import { compilerBuilder } from '../../packages/compiler/dist/index.js';
 import { Config, Engine, Instance, Module, Store } from '../../packages/runtime/dist/index.js';
 
-const [file, exp, arg, repsS] = process.argv.slice(2);
+const [file, exp, arg, repsS, ...settings] = process.argv.slice(2);
 const reps = Number(repsS ?? 5);
 const bytes = new Uint8Array(fs.readFileSync(file));
-const engine = new Engine(new Config().compilerBuilder(compilerBuilder).optLevel('speed').parallelCompilation(false));
+const config = new Config().compilerBuilder(compilerBuilder).optLevel('speed').parallelCompilation(false);
+for (const s of settings) {
+  const eq = s.indexOf('=');
+  if (eq <= 0) throw new Error(`expected SETTING=VALUE, got '${s}'`);
+  config.set(s.slice(0, eq), s.slice(eq + 1));
+}
+const engine = new Engine(config);
 const c0 = process.hrtime.bigint();
 const module = await Module.new(engine, bytes);
 const c1 = process.hrtime.bigint();

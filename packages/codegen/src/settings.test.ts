@@ -12,6 +12,7 @@ describe('shared settings', () => {
       'enable_incremental_compilation_cache_checks',
       'linkopt_padding_between_functions',
       'linkopt_force_jump_veneer',
+      'linkopt_absolute_calls_baseline',
     ]);
     for (const d of SHARED_SETTINGS.settings) {
       expect(d.description.length).toBeGreaterThan(10);
@@ -26,6 +27,7 @@ describe('shared settings', () => {
     expect(f.get('enable_simd')).toBe(false);
     expect(f.get('linkopt_padding_between_functions')).toBe(0);
     expect(f.get('linkopt_force_jump_veneer')).toBe(false);
+    expect(f.get('linkopt_absolute_calls_baseline')).toBe(false);
   });
 
   it('parses textual values and rejects bad ones with a kind', () => {

@@ -213,6 +213,7 @@ export interface SharedFlagValues extends Record<string, SettingValue> {
   enable_incremental_compilation_cache_checks: boolean;
   linkopt_padding_between_functions: number;
   linkopt_force_jump_veneer: boolean;
+  linkopt_absolute_calls_baseline: boolean;
 }
 
 export type SharedFlags = Flags<SharedFlagValues>;
@@ -264,6 +265,13 @@ export const SHARED_SETTINGS: SettingGroup = {
       kind: 'bool',
       default: false,
       description: 'Test-only: route every veneer-capable call between functions through a veneer.',
+    },
+    {
+      name: 'linkopt_absolute_calls_baseline',
+      kind: 'bool',
+      default: false,
+      description:
+        'Benchmark baseline only: emit calls between functions of a module as absolute calls through a register, with Abs8 relocations the loader patches (tools/bench/calls.mjs); not for production use.',
     },
   ],
   presets: [],

@@ -8,13 +8,15 @@
  * what the incremental cache stores; the parameters (the callee name table,
  * the base source location) are applied at text layout. Trampolines are
  * emitted by the ISA directly. `buildText` lays everything out with
- * `layoutText`, resolving calls between functions as relative calls.
+ * `layoutText`, resolving calls between functions as relative calls (or,
+ * under the `linkopt_absolute_calls_baseline` benchmark baseline, keeping
+ * them as absolute calls with relocations for the loader).
  *
  * The runtime ABI (where the store context, stack limit, entry SP and trap
  * fields are) comes from environ's `VMOffsets`/`VMStoreContextOffsets`, so
  * the code and the runtime read one layout.
  */
-import { type CompiledCodeStencil, optimize, type RuntimeAbi, type SharedFlags, type TargetIsa } from '@derrick/codegen';
+import { canonicalizeNans, type CompiledCodeStencil, optimize, type RuntimeAbi, type SharedFlags, type TargetIsa } from '@derrick/codegen';
 import { type FunctionParameters, TrapCode as IrTrap } from '@derrick/codegen-ir';
 import {
   type CacheStore,
@@ -72,16 +74,22 @@ export const RUNTIME_ABI: RuntimeAbi = {
 type DerrickBody = CompiledBody & TextBody;
 
 export class DerrickCompiler implements Compiler {
-  readonly #translator = new FuncTranslator();
+  readonly #translator: FuncTranslator;
   /** The vmctx layout of each module being compiled: one per module, not one per function. */
   readonly #offsets = new WeakMap<ModuleTranslation, VMOffsets>();
   readonly #stats: CompileStatistics = { functions: 0, cacheHits: 0, cacheMisses: 0 };
+  #pool: CompilePool | undefined;
 
   constructor(
     readonly isa: TargetIsa,
     readonly shared: SharedFlags,
     readonly cacheStore?: CacheStore,
-  ) {}
+  ) {
+    // `linkopt_absolute_calls_baseline` (a benchmark baseline): direct calls are declared
+    // non-colocated, so the backends emit absolute calls through a register with an Abs8
+    // relocation, which `layoutText` keeps for the loader.
+    this.#translator = new FuncTranslator({ colocatedCalls: !shared.get('linkopt_absolute_calls_baseline') });
+  }
 
   triple(): string {
     return this.isa.triple;
@@ -149,6 +157,7 @@ export class DerrickCompiler implements Compiler {
     return layoutText(this.isa, bodies as readonly DerrickBody[], {
       paddingBetweenFunctions: this.shared.get('linkopt_padding_between_functions'),
       forceJumpVeneers: this.shared.get('linkopt_force_jump_veneer'),
+      keepAbsoluteCalls: this.shared.get('linkopt_absolute_calls_baseline'),
       numImportedFuncs: translation.numImportedFuncs,
       trapCode: runtimeTrapCode,
     });

@@ -17,18 +17,28 @@
  * the range. Fixups whose target is still unknown but not urgent are
  * re-queued, never forced.
  *
+ * The one exception is a benchmark baseline, `linkopt_absolute_calls_baseline`
+ * (`keepAbsoluteCalls`): the translator then declares callees non-colocated,
+ * the backends emit `movabs r11, imm64; call r11` (x86-64) or
+ * `ldr x16, =imm64; blr x16` (AArch64) with an `Abs8` relocation, and this
+ * layout keeps those relocations for the loader instead of resolving them —
+ * what the relative calls are measured against (`tools/bench/calls.mjs`).
+ *
  * Invariants:
  * * (NoIntraModuleRelocs) every relocation of a body that names a defined
  *   function of the module is turned into a label use; `CompiledText.relocations`
- *   therefore never contains one. A relocation naming anything else is a
- *   compile error (builtins are reached through the vmctx, so Derrick's own
- *   bodies never have one).
+ *   therefore never contains one — except, with `keepAbsoluteCalls`, an
+ *   `Abs8`, which is kept there with the callee's `funcKeyName` as target
+ *   (and without it an `Abs8` is a compile error, as it has no label use).
+ *   A relocation naming anything else is a compile error (builtins are
+ *   reached through the vmctx, so Derrick's own bodies never have one).
  * * (IslandBeforeBody) before a body of `n` bytes is appended, the buffer is
  *   asked whether `n` more bytes would pass the soonest fixup deadline; if so,
  *   an island is emitted first — the same contract as inside a function.
  * * (PaddingIsZeros) `linkopt_padding_between_functions` bytes of zeros follow
- *   every body; they are appended in chunks with the same island check, so
- *   padding never pushes a pending fixup out of range.
+ *   every wasm function's body (`key.kind === 'wasm'`; trampolines get none);
+ *   they are appended in chunks with the same island check, so padding never
+ *   pushes a pending fixup out of range.
  * * (RangeIsACompileError) a call the ISA cannot reach — beyond the range of
  *   its label use, which has no veneer (x86-64 `JmpRel32`, ±2 GiB) — is a
  *   `CompileError` naming the caller, the callee, the kind and the ISA; it is
@@ -36,7 +46,7 @@
  */
 import { type CompiledCodeStencil, type LabelUse, type MachBuffer, MachBufferError, type MachLabel, type TargetIsa } from '@derrick/codegen';
 import { type FunctionParameters, expandRel } from '@derrick/codegen-ir';
-import { CompileError, type CompiledText, type FuncKey, type TextTrap } from '@derrick/environ';
+import { CompileError, type CompiledText, type FuncKey, type TextTrap, funcKeyName } from '@derrick/environ';
 
 /** One body to lay out. */
 export interface TextBody {
@@ -47,10 +57,15 @@ export interface TextBody {
 }
 
 export interface TextLayoutOptions {
-  /** Zero bytes after every body (a test-only link option). */
+  /** Zero bytes after every wasm function's body (a test-only link option). */
   paddingBetweenFunctions: number;
   /** Send every veneer-capable call through a veneer (a test-only link option). */
   forceJumpVeneers: boolean;
+  /**
+   * Keep `Abs8` calls between functions as relocations for the loader (the
+   * `linkopt_absolute_calls_baseline` benchmark baseline). Default false.
+   */
+  keepAbsoluteCalls?: boolean;
   /** Number of imported functions: user name index `i` is defined function `i - numImportedFuncs`. */
   numImportedFuncs: number;
   /** Maps an IR trap code of a body to the runtime's trap code. */
@@ -73,6 +88,7 @@ export function layoutText(isa: TargetIsa<AnyLabelUse>, bodies: readonly TextBod
   });
 
   const locations: CompiledText['locations'] = [];
+  const relocations: CompiledText['relocations'] = [];
   const traps: TextTrap[] = [];
   const addressMap: CompiledText['addressMap'] = [];
   const islandOpts = { forceVeneers: options.forceJumpVeneers };
@@ -126,6 +142,11 @@ export function layoutText(isa: TargetIsa<AnyLabelUse>, bodies: readonly TextBod
 
     for (const reloc of code.relocs) {
       const callee = calleeOf(body, reloc);
+      if (reloc.kind === 'Abs8' && options.keepAbsoluteCalls === true) {
+        // Post-invariant (NoIntraModuleRelocs), the baseline's exception.
+        relocations.push({ offset: start + reloc.offset, kind: 'Abs8', target: funcKeyName(bodies[callee]!.key), addend: reloc.addend });
+        continue;
+      }
       const kind = isa.labelUseForReloc(reloc.kind, reloc.addend);
       if (kind === undefined) {
         throw new CompileError('codegen', `${describe(body.key)}: relocation kind ${reloc.kind} (addend ${reloc.addend}) has no pc-relative label use on ${isa.name}`);
@@ -144,7 +165,7 @@ export function layoutText(isa: TargetIsa<AnyLabelUse>, bodies: readonly TextBod
     locations.push({ key: body.key, offset: start, length: code.code.length });
 
     // Post-invariant (PaddingIsZeros).
-    let pad = options.paddingBetweenFunctions;
+    let pad = body.key.kind === 'wasm' ? options.paddingBetweenFunctions : 0;
     while (pad > 0) {
       const n = Math.min(pad, PADDING_CHUNK);
       if (buf.islandNeeded(n)) guarded(() => buf.emitIsland(n, islandOpts));
@@ -160,7 +181,7 @@ export function layoutText(isa: TargetIsa<AnyLabelUse>, bodies: readonly TextBod
     locations,
     traps,
     addressMap: normalizeAddressMap(addressMap),
-    relocations: [],
+    relocations,
   };
 }
 

@@ -127,7 +127,9 @@ export interface CompiledText {
   addressMap: { codeOffset: number; wasmOffset: number }[];
   /**
    * Relocations left for the loader; empty for every image Derrick itself
-   * produces (calls between bodies are resolved during layout).
+   * produces (calls between bodies are resolved during layout) — except under
+   * the `linkopt_absolute_calls_baseline` benchmark baseline, where each
+   * absolute call is an `Abs8` whose `target` is the callee's `funcKeyName`.
    */
   relocations: { offset: number; kind: string; target: string; addend: number }[];
 }

@@ -2,7 +2,7 @@ import koffi from 'koffi';
 import { describe, expect, it } from 'vitest';
 import { collectUntil, mappingContaining } from '../test/process-state.js';
 import { ABS8_LIBCALL_OFFSET, ADD_AND_STORE, TAIL_CALL_ABS8 } from '../test/x64-snippets.js';
-import { CodeMemory } from './code-memory.js';
+import { CodeMemory, applyCodeRelocations } from './code-memory.js';
 import { JitError } from './error.js';
 import { pageSize } from './libc.js';
 import { NativeRegion } from './native-region.js';
@@ -77,6 +77,38 @@ describe('CodeMemory', () => {
     code.dispose();
   });
 
+  it('applyCodeRelocations patches addresses outside the text and offsets into it against the text address', () => {
+    const text = new Uint8Array(33).fill(0xaa);
+    applyCodeRelocations(text.subarray(1), 0x7f00_0000_1000n, [
+      { kind: 'Abs8', offset: 0, target: 0x1234n },
+      { kind: 'Abs8', offset: 8, targetOffset: 0x40 },
+      { kind: 'Abs8', offset: 16, targetOffset: 0, addend: -1n },
+      { kind: 'Abs8', offset: 24, targetOffset: 8, addend: 2n },
+    ]);
+    const v = new DataView(text.buffer, 1);
+    expect(text[0]).toBe(0xaa); // only the subarray is written, at its own offsets
+    expect(v.getBigUint64(0, true)).toBe(0x1234n);
+    expect(v.getBigUint64(8, true)).toBe(0x7f00_0000_1040n);
+    expect(v.getBigUint64(16, true)).toBe(0x7f00_0000_0fffn);
+    expect(v.getBigUint64(24, true)).toBe(0x7f00_0000_100an);
+  });
+
+  it('resolves a targetOffset relocation against the address the text is mapped at', () => {
+    const code = CodeMemory.publish(new Uint8Array(24), {
+      relocations: [
+        { kind: 'Abs8', offset: 0, targetOffset: 16 },
+        { kind: 'Abs8', offset: 8, targetOffset: 24, addend: -8n },
+      ],
+    });
+    try {
+      const text = new DataView(code.readText().buffer);
+      expect(text.getBigUint64(0, true)).toBe(code.address + 16n);
+      expect(text.getBigUint64(8, true)).toBe(code.address + 16n);
+    } finally {
+      code.dispose();
+    }
+  });
+
   it('rejects relocations that do not fit, before mapping anything', () => {
     const bad = [
       { kind: 'Abs8', offset: 9, target: 1n },
@@ -84,6 +116,9 @@ describe('CodeMemory', () => {
       { kind: 'Abs8', offset: 0.5, target: 1n },
       { kind: 'Abs4', offset: 0, target: 1n },
       { kind: 'Abs8', offset: 0, target: 1 },
+      { kind: 'Abs8', offset: 0, targetOffset: 17 },
+      { kind: 'Abs8', offset: 0, targetOffset: -1 },
+      { kind: 'Abs8', offset: 0, targetOffset: 0, target: 1n },
     ];
     for (const r of bad) {
       expect(() => CodeMemory.publish(new Uint8Array(16), { relocations: [r as never] })).toThrow(JitError);

@@ -5,7 +5,10 @@
  * position-independent except for a few absolute references to code outside
  * it (libcalls such as `fmod`, runtime builtins): wasm-to-wasm calls were
  * already resolved as relative calls when the text was laid out
- * (`architecture.md`, step 4). Running it needs pages that hold those bytes,
+ * (`architecture.md`, step 4). (The one exception is the
+ * `linkopt_absolute_calls_baseline` benchmark baseline, whose calls between
+ * functions are absolute references *into* the text: `targetOffset`, whose
+ * address is known only once the pages are mapped.) Running it needs pages that hold those bytes,
  * with the absolute references patched to real addresses, and that the CPU
  * may execute — without ever being writable at the same time.
  *
@@ -16,8 +19,9 @@
  *   2. copy the text in through the region's zero-copy view, and fill the tail
  *      of the last page with `int3` (0xCC) so a stray jump past the end traps
  *      at once instead of running zeros (`add [rax], al`);
- *   3. apply the relocations: each `Abs8` writes `target + addend` as a
- *      little-endian u64 at its offset;
+ *   3. apply the relocations (`applyCodeRelocations`): each `Abs8` writes
+ *      `target + addend` — or `address + targetOffset + addend` for a
+ *      reference into the text — as a little-endian u64 at its offset;
  *   4. `mprotect` the pages `read-execute`.
  *
  * On x86-64 no instruction-cache maintenance is needed after step 4 (the
@@ -44,19 +48,30 @@ import { JitError, hex } from './error.js';
 import { NativeRegion } from './native-region.js';
 
 /**
- * An absolute reference from the text to an address outside it, resolved
- * before the text is sealed. `Abs8` (Cranelift's `Reloc::Abs8`): write
- * `target + addend` as 8 little-endian bytes at `offset`.
+ * An absolute reference from the text, resolved before the text is sealed.
+ * `Abs8` (Cranelift's `Reloc::Abs8`): write `target + addend` as 8
+ * little-endian bytes at `offset`. The referenced symbol is either outside
+ * the text (`target`, an address) or inside it (`targetOffset`, resolved
+ * against the address the text is mapped at) — exactly one of the two.
  */
-export interface CodeRelocation {
+export type CodeRelocation = {
   readonly kind: 'Abs8';
   /** Byte offset of the 8-byte field inside the text. */
   readonly offset: number;
-  /** Resolved address of the referenced symbol (a libcall, a builtin, a host callback). */
-  readonly target: bigint;
-  /** Added to `target`; defaults to 0. */
+  /** Added to the symbol's address; defaults to 0. */
   readonly addend?: bigint;
-}
+} & (
+  | {
+      /** Resolved address of the referenced symbol (a libcall, a builtin, a host callback). */
+      readonly target: bigint;
+      readonly targetOffset?: undefined;
+    }
+  | {
+      /** Offset inside the text of the referenced symbol (a function of the module). */
+      readonly targetOffset: number;
+      readonly target?: undefined;
+    }
+);
 
 export interface PublishOptions {
   readonly relocations?: readonly CodeRelocation[];
@@ -88,10 +103,7 @@ export class CodeMemory {
       const bytes = region.bytes;
       bytes.set(text);
       bytes.fill(INT3, text.length);
-      const data = new DataView(region.buffer);
-      for (const r of relocations) {
-        data.setBigUint64(r.offset, BigInt.asUintN(64, r.target + (r.addend ?? 0n)), true);
-      }
+      applyCodeRelocations(bytes, region.address, relocations);
       // Post-invariant (W^X): from here on the pages are read-execute, for good.
       region.protect('read-execute');
     } catch (error) {
@@ -154,6 +166,33 @@ export class CodeMemory {
   }
 }
 
+/**
+ * Patch `relocations` (already checked) into `text`, the writable copy of a
+ * text that lives at `textAddress`: each `Abs8` gets `target + addend`, or
+ * `textAddress + targetOffset + addend`, as a little-endian u64 (wrapping to
+ * 64 bits). Step 3 of `publish`; pure, so it is tested on plain bytes.
+ */
+export function applyCodeRelocations(text: Uint8Array, textAddress: bigint, relocations: readonly CodeRelocation[]): void {
+  const view = new DataView(text.buffer, text.byteOffset, text.byteLength);
+  const base = Number(textAddress);
+  for (const r of relocations) {
+    if (r.target === undefined) {
+      // Into the text (the absolute-calls baseline has thousands): exact in
+      // doubles below 2^53, which every user-space address is; two u32 writes
+      // avoid a BigInt per relocation.
+      const address = base + r.targetOffset + (r.addend === undefined ? 0 : Number(r.addend));
+      if (address >= 0 && address < 2 ** 53) {
+        const low = address % 2 ** 32;
+        view.setUint32(r.offset, low, true);
+        view.setUint32(r.offset + 4, (address - low) / 2 ** 32, true);
+        continue;
+      }
+    }
+    const symbol = r.target ?? textAddress + BigInt(r.targetOffset);
+    view.setBigUint64(r.offset, BigInt.asUintN(64, symbol + (r.addend ?? 0n)), true);
+  }
+}
+
 function checkRelocation(r: CodeRelocation, textSize: number): void {
   if (r.kind !== 'Abs8') {
     throw new JitError('invalid-argument', `unsupported relocation kind ${String(r.kind)} (only Abs8 is resolved at load time)`);
@@ -164,7 +203,15 @@ function checkRelocation(r: CodeRelocation, textSize: number): void {
       `Abs8 relocation at offset ${r.offset} does not fit in the text of ${textSize} bytes`,
     );
   }
-  if (typeof r.target !== 'bigint' || (r.addend !== undefined && typeof r.addend !== 'bigint')) {
-    throw new JitError('invalid-argument', `Abs8 relocation at offset ${r.offset}: target and addend must be bigints`);
+  const { offset, target, targetOffset, addend } = r as { offset: number; target?: unknown; targetOffset?: unknown; addend?: unknown };
+  if (targetOffset !== undefined) {
+    if (target !== undefined || !Number.isSafeInteger(targetOffset) || (targetOffset as number) < 0 || (targetOffset as number) > textSize) {
+      throw new JitError('invalid-argument', `Abs8 relocation at offset ${offset}: targetOffset must be an offset inside the text of ${textSize} bytes, and without a target`);
+    }
+  } else if (typeof target !== 'bigint') {
+    throw new JitError('invalid-argument', `Abs8 relocation at offset ${offset}: target and addend must be bigints`);
+  }
+  if (addend !== undefined && typeof addend !== 'bigint') {
+    throw new JitError('invalid-argument', `Abs8 relocation at offset ${offset}: target and addend must be bigints`);
   }
 }

@@ -6,7 +6,7 @@
 export { JitError, type JitErrorDetails, type JitErrorKind } from './error.js';
 export { NativeRegion, type Protection } from './native-region.js';
 export { pageSize } from './libc.js';
-export { CodeMemory, type CodeRelocation, type PublishOptions } from './code-memory.js';
+export { CodeMemory, type CodeRelocation, type PublishOptions, applyCodeRelocations } from './code-memory.js';
 export { ARRAY_CALL_SIGNATURE, ArrayCallEntry, type CodeOwner, callArrayEntry } from './array-call.js';
 export {
   HOST_CALL_EXCEPTION,

@@ -35,7 +35,8 @@
  *   `.derrick.info` — encoded by the sibling modules, opaque here);
  * * `.rela.text`, only when a relocation is given — after text layout the only
  *   relocations left are references outside the module (libcalls), which `jit`
- *   resolves at load time;
+ *   resolves at load time, or, in the `linkopt_absolute_calls_baseline`
+ *   benchmark baseline, absolute calls against the module's own functions;
  * * `.symtab`/`.strtab`: a section symbol per content section, one `STT_FUNC`
  *   per function, one undefined symbol per import;
  * * `.shstrtab` and the section header table.

@@ -56,7 +56,20 @@ export const DONT_CARE_FLAGS: ReadonlySet<string> = new Set([
   // Test-only link options: the layout of the text, not its contract.
   'linkopt_padding_between_functions',
   'linkopt_force_jump_veneer',
+  // The absolute-calls benchmark baseline: the loader reads it from the image
+  // itself (`ABSOLUTE_CALLS_BASELINE_FLAG`), whatever the engine's setting.
+  'linkopt_absolute_calls_baseline',
 ]);
+
+/**
+ * The shared flag of the benchmark baseline whose calls between functions are
+ * absolute, with `Abs8` relocations in `.rela.text` that the loader patches
+ * (`tools/bench/calls.mjs`). An image may carry relocations only when its
+ * recorded flags have this set to `'true'`; every other image with
+ * relocations is refused. Named here, not imported: the runtime never
+ * imports codegen.
+ */
+export const ABSOLUTE_CALLS_BASELINE_FLAG = 'linkopt_absolute_calls_baseline';
 
 /** ISA flags that are safe whatever the CPU (they execute as no-ops on older ones). */
 const ALWAYS_AVAILABLE: ReadonlySet<string> = new Set(['sign_return_address', 'sign_return_address_all', 'sign_return_address_with_bkey', 'use_bti']);

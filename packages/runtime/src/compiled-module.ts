@@ -15,6 +15,15 @@
  * a CPU feature the host lacks (compiled with `has_avx2` on a host without
  * AVX2 — `Module.deserialize` refuses those earlier, `compatibility.ts`).
  *
+ * Relocations. A Derrick image has none: calls between functions were
+ * resolved while the text was laid out. The one exception is the benchmark
+ * baseline `linkopt_absolute_calls_baseline`: its image records that flag
+ * among its shared flags and carries a `.rela.text` of `R_X86_64_64` /
+ * `R_AARCH64_ABS64` against the functions' symbols, which `loaderRelocations`
+ * turns into `CodeRelocation`s that `CodeMemory.publish` patches between
+ * copying the text and sealing it. Any other image with relocations is
+ * refused.
+ *
  * Type indices. A module may declare one signature at several type indices;
  * the compiler makes trampolines only for the first index of each signature
  * (`typeRep[t]`, the representative), and lookups go through it.
@@ -30,10 +39,10 @@
  *   records of instances that hold this object.
  */
 import { type ModuleTranslation, VMOffsets, decodeModule } from '@derrick/environ';
-import { Aarch64Emulator, type ArrayCallEntry, CodeMemory, type EmulatedArrayCallEntry, JitError } from '@derrick/jit';
-import type { DerrickImage } from '@derrick/object';
+import { Aarch64Emulator, type ArrayCallEntry, CodeMemory, type CodeRelocation, type EmulatedArrayCallEntry, JitError } from '@derrick/jit';
+import { type DerrickImage, STT_FUNC } from '@derrick/object';
 import { registerCode } from './code-registry.js';
-import { missingHostIsaFlag } from './compatibility.js';
+import { ABSOLUTE_CALLS_BASELINE_FLAG, missingHostIsaFlag } from './compatibility.js';
 import { type Engine, hostArchitecture } from './engine.js';
 import { RuntimeError, type TrapSite } from './errors.js';
 import { type TrampolineKind, decodeModuleInfo } from './module-image.js';
@@ -65,6 +74,39 @@ export function typeRepresentatives(t: ModuleTranslation): Uint32Array {
     rep[i] = r ?? i;
   });
   return rep;
+}
+
+/**
+ * The relocations the loader applies to an image's text: none for a Derrick
+ * image, and for the `linkopt_absolute_calls_baseline` benchmark baseline
+ * (recorded in the image's shared flags) one `Abs8` per absolute call,
+ * resolved against the called function's offset in the text. Throws
+ * `RuntimeError('incompatible-module')` for relocations in any other image,
+ * or of any other kind or target.
+ */
+export function loaderRelocations(image: DerrickImage): CodeRelocation[] {
+  const sections = image.elf.relocationSections();
+  if (sections.length === 0) return [];
+  const fail = (what: string): never => {
+    throw new RuntimeError('incompatible-module', `the compiled image is incomplete: ${what}`);
+  };
+  if (image.engine.sharedFlags[ABSOLUTE_CALLS_BASELINE_FLAG] !== 'true') {
+    fail('it has relocations left for the loader; Derrick images resolve every call at layout time');
+  }
+  const abs8 = image.machine === 'x86_64' ? 'R_X86_64_64' : 'R_AARCH64_ABS64';
+  const out: CodeRelocation[] = [];
+  for (const s of sections) {
+    const text = s.target;
+    if (text?.name !== '.text') fail(`relocation section ${s.section.name} does not apply to .text`);
+    for (const r of s.entries) {
+      const sym = r.symbol;
+      if (r.kind !== abs8 || sym === undefined || sym.type !== STT_FUNC || sym.sectionIndex !== text!.index || r.addend === undefined) {
+        fail(`${ABSOLUTE_CALLS_BASELINE_FLAG} images carry only ${abs8} relocations against functions of .text; found type ${r.type} against ${sym?.name ?? 'no symbol'} at 0x${r.offset.toString(16)}`);
+      }
+      out.push({ kind: 'Abs8', offset: r.offset, targetOffset: sym!.value, addend: BigInt(r.addend!) });
+    }
+  }
+  return out;
 }
 
 /** Whether code for `machine` runs in the AArch64 emulator on this host. */
@@ -144,14 +186,12 @@ export class CompiledModule {
       if (!this.#trampolines.has(`${kind}:${rep}`)) fail(`no ${kind} trampoline for type ${rep}, which function ${f} has`);
     }
 
-    if (image.elf.relocationSections().length > 0) {
-      fail('it has relocations left for the loader; Derrick images resolve every call at layout time');
-    }
+    const relocations = loaderRelocations(image);
     this.emulated = isEmulated(image.machine);
     const missing = image.machine === hostArchitecture() ? missingHostIsaFlag(image.engine.target, image.engine.isaFlags) : undefined;
     this.#notExecutable = missing?.message;
     if ((image.machine === hostArchitecture() || this.emulated) && image.text.length > 0 && missing === undefined) {
-      const code = CodeMemory.publish(image.text);
+      const code = CodeMemory.publish(image.text, { relocations });
       this.#code = code;
       registerCode(code.address, code.address + BigInt(code.textSize), this);
       for (const [key, offset] of this.#trampolines) {

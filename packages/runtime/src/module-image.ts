@@ -111,10 +111,16 @@ export function bodySymbolName(translation: ModuleTranslation, key: FuncKey): st
   return key.kind === 'wasm' ? `wasm[0]::function[${translation.numImportedFuncs + key.defIndex}]` : funcKeyName(key);
 }
 
+/** The ELF relocation type of an `Abs8` (a 64-bit absolute address) on each machine. */
+const ABS8_RELOCATION = { x86_64: 'R_X86_64_64', aarch64: 'R_AARCH64_ABS64' } as const;
+
 /**
  * Wrap a finished text section and its metadata into an ELF image:
  * `.text` with one symbol per body, `.derrick.funcs`, `.derrick.traps`,
- * `.derrick.addrmap`, `.derrick.engine`, `.derrick.info`.
+ * `.derrick.addrmap`, `.derrick.engine`, `.derrick.info`; and `.rela.text`
+ * when the text has relocations — only the `Abs8` calls of the
+ * `linkopt_absolute_calls_baseline` benchmark baseline, each against the
+ * symbol of the body it calls (`R_X86_64_64` / `R_AARCH64_ABS64`).
  */
 export function buildImage(engine: EngineInfo, machine: 'x86_64' | 'aarch64', translation: ModuleTranslation, text: CompiledText): Uint8Array {
   const size = text.text.length;
@@ -140,11 +146,21 @@ export function buildImage(engine: EngineInfo, machine: 'x86_64' | 'aarch64', tr
     else if (last === undefined || last.codeOffset < a.codeOffset) addresses.push(entry);
   }
 
-  return new ElfWriter(machine)
-    .setText(
-      text.text,
-      text.locations.map((loc) => ({ name: bodySymbolName(translation, loc.key), offset: loc.offset, size: loc.length })),
-    )
+  const writer = new ElfWriter(machine).setText(
+    text.text,
+    text.locations.map((loc) => ({ name: bodySymbolName(translation, loc.key), offset: loc.offset, size: loc.length })),
+  );
+  if (text.relocations.length > 0) {
+    const symbolOf = new Map(text.locations.map((loc) => [funcKeyName(loc.key), bodySymbolName(translation, loc.key)]));
+    for (const r of text.relocations) {
+      const symbol = symbolOf.get(r.target);
+      if (r.kind !== 'Abs8' || symbol === undefined) {
+        throw new RuntimeError('internal', `cannot write a ${r.kind} relocation to ${r.target} at text offset 0x${r.offset.toString(16)} into the image`);
+      }
+      writer.addRelocation({ offset: r.offset, kind: ABS8_RELOCATION[machine], symbol, addend: r.addend });
+    }
+  }
+  return writer
     .addCustomSection(DerrickSection.funcs, FunctionTable.fromEntries(functions, size).encode(), { align: 4 })
     .addCustomSection(DerrickSection.traps, TrapTable.fromEntries(traps, size).encode(), { align: 4 })
     .addCustomSection(DerrickSection.addrmap, AddressMap.fromEntries(addresses, size).encode(), { align: 4 })

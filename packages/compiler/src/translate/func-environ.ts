@@ -265,9 +265,18 @@ export class FuncEnvironment {
   /** First memo key of the imported globals' pointers (after the tables' keys). */
   private readonly globalKeyBase: number;
 
-  constructor(translation: ModuleTranslation, offsets: VMOffsets) {
+  /**
+   * Whether direct calls to defined functions are declared colocated
+   * (relative calls resolved at text layout). False only for the
+   * `linkopt_absolute_calls_baseline` benchmark baseline: absolute calls
+   * through a register, with an `Abs8` relocation the loader patches.
+   */
+  readonly colocatedCalls: boolean;
+
+  constructor(translation: ModuleTranslation, offsets: VMOffsets, options: { colocatedCalls?: boolean } = {}) {
     this.translation = translation;
     this.offsets = offsets;
+    this.colocatedCalls = options.colocatedCalls ?? true;
     this.globalKeyBase = K_FIXED + translation.tables.length * KEYS_PER_TABLE;
   }
 
@@ -593,8 +602,10 @@ export class FuncEnvironment {
   /**
    * `call f(args)`: a colocated direct call to a defined function (the
    * callee is named `u0:f` through the parameters' name table, so the
-   * stencil does not depend on f), or an indirect call through an imported
-   * function's `{code, vmctx}` record.
+   * stencil does not depend on f) — non-colocated under the
+   * `linkopt_absolute_calls_baseline` benchmark baseline (`colocatedCalls`)
+   * — or an indirect call through an imported function's `{code, vmctx}`
+   * record.
    */
   call(funcIndex: number, args: readonly Value[]): Value[] {
     const t = this.translation;
@@ -612,7 +623,7 @@ export class FuncEnvironment {
       if (fn === undefined) {
         const sig = this.sigRefForType(t.functions[funcIndex]!);
         const ref = b.declareImportedUserFunction(userExternalName(0, funcIndex));
-        fn = b.importFunction({ name: ExternalName.user(ref), signature: sig, colocated: true });
+        fn = b.importFunction({ name: ExternalName.user(ref), signature: sig, colocated: this.colocatedCalls });
         this.fnRefByFunc.set(funcIndex, fn);
       }
       inst = ins.call(fn, [this.vmctx, ...args]);

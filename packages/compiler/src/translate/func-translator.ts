@@ -48,6 +48,13 @@ export class FuncTranslator {
   private env: FuncEnvironment | undefined;
 
   /**
+   * `colocatedCalls: false` declares direct calls non-colocated (absolute
+   * calls through a register): the `linkopt_absolute_calls_baseline`
+   * benchmark baseline. Default true.
+   */
+  constructor(private readonly options: { colocatedCalls?: boolean } = {}) {}
+
+  /**
    * Translate defined function `defIndex` (0 = the module's first defined
    * function) of `translation`, for the vmctx layout `offsets`.
    * Throws `TranslateError` (kind `'unsupported'` for SIMD).
@@ -79,7 +86,7 @@ export class FuncTranslator {
 
   private environmentFor(translation: ModuleTranslation, offsets: VMOffsets): FuncEnvironment {
     if (this.env === undefined || this.env.translation !== translation || this.env.offsets !== offsets) {
-      this.env = new FuncEnvironment(translation, offsets);
+      this.env = new FuncEnvironment(translation, offsets, this.options);
     }
     return this.env;
   }
