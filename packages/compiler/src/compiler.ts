@@ -33,11 +33,33 @@ import {
   type VMOffsets,
   VMStoreContextOffsets,
 } from '@derrick/environ';
+import { availableParallelism } from 'node:os';
 import { compileFunctionCached } from './cache-plumbing.js';
 import { layoutText, type TextBody } from './text-builder.js';
 import { FuncTranslator } from './translate/func-translator.js';
 import { vmOffsetsForModule, wasmSignature } from './translate/func-environ.js';
 import { isTranslateError } from './translate/translate-error.js';
+import { CompilePool, type CompilerRecipe, workerScriptAvailable } from './parallel/pool.js';
+import { decodeCompiled } from './parallel/wire.js';
+
+/** When `compileFunctions` uses worker threads. */
+export interface ParallelOptions {
+  /** At least this many functions… */
+  minFunctions: number;
+  /** …and this many bytes of function bodies (a worker starts cold: ~0.1 s before it compiles anything). */
+  minCodeBytes: number;
+  /** At most this many threads compile, the calling one included when `callerWorks`. */
+  maxThreads: number;
+  /** The calling thread compiles batches too, beside `maxThreads − 1` workers. */
+  callerWorks: boolean;
+}
+
+export const DEFAULT_PARALLEL: Readonly<ParallelOptions> = {
+  minFunctions: 64,
+  minCodeBytes: 128 * 1024,
+  maxThreads: Math.min(availableParallelism(), 8),
+  callerWorks: true,
+};
 
 /** IR trap code → runtime trap code. */
 const TRAP_CODES: ReadonlyMap<number, TrapCode> = new Map([
@@ -108,8 +130,83 @@ export class DerrickCompiler implements Compiler {
   }
 
   compileFunction(translation: ModuleTranslation, defIndex: number): CompiledBody {
+    const { code, params, cacheHit } = this.compileFunctionParts(translation, defIndex);
+    this.#stats.functions++;
+    if (cacheHit) this.#stats.cacheHits++;
+    else this.#stats.cacheMisses++;
+    return body({ kind: 'wasm', defIndex }, code, params, cacheHit);
+  }
+
+  /**
+   * Compile many functions; on worker threads (`parallel/pool.ts`) when the
+   * module is big enough (`parallel`), there is more than one core, no
+   * incremental cache is configured (its lookups stay on this thread, one
+   * function at a time) and the worker script is built. The bodies are the
+   * ones `compileFunction` would give, in the order of `defIndices`.
+   */
+  async compileFunctions(translation: ModuleTranslation, defIndices: readonly number[]): Promise<CompiledBody[]> {
+    const workers = this.#parallelWorkers(translation, defIndices);
+    this.#stats.workers = workers;
+    if (workers === 0) return defIndices.map((i) => this.compileFunction(translation, i));
+    if (this.#pool === undefined || this.#pool.size !== workers) {
+      void this.#pool?.close();
+      this.#pool = new CompilePool(this.#recipe(), workers);
+    }
+    const mine = new Map<number, CompiledBody>();
+    const local = this.parallel.callerWorks
+      ? (batch: readonly number[]): void => {
+          for (const i of batch) mine.set(i, this.compileFunction(translation, i));
+        }
+      : undefined;
+    const encoded = await this.#pool.compile(translation, defIndices, local);
+    return encoded.map((bytes, k) => {
+      const defIndex = defIndices[k]!;
+      if (bytes === undefined) return mine.get(defIndex)!;
+      const { code, params } = decodeCompiled(bytes);
+      this.#stats.functions++;
+      this.#stats.cacheMisses++;
+      return body({ kind: 'wasm', defIndex }, code, params, false);
+    });
+  }
+
+  /** When to compile on worker threads; public so tests and embedders can tune it. */
+  parallel: ParallelOptions = { ...DEFAULT_PARALLEL };
+
+  /** Stop the worker threads, if any were started (they are `unref`ed anyway). */
+  async close(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.close();
+  }
+
+  /** The number of worker threads for this compile; 0 = compile on this thread only. */
+  #parallelWorkers(translation: ModuleTranslation, defIndices: readonly number[]): number {
+    const p = this.parallel;
+    if (this.cacheStore !== undefined || defIndices.length < p.minFunctions) return 0;
+    let bytes = 0;
+    for (const i of defIndices) {
+      const b = translation.functionBodies[i]!;
+      bytes += b.codeEnd - b.entryStart;
+    }
+    if (bytes < p.minCodeBytes) return 0;
+    const threads = Math.min(p.maxThreads, Math.ceil(defIndices.length / 4));
+    const n = p.callerWorks ? threads - 1 : threads;
+    return n >= 1 && workerScriptAvailable() ? n : 0;
+  }
+
+  /** Everything a worker needs to build this very compiler (SameCompiler). */
+  #recipe(): CompilerRecipe {
+    const settings: [string, string][] = [];
+    for (const [n, v] of this.shared.entries()) settings.push([n, String(v)]);
+    for (const [n, v] of this.isa.isaFlags.entries()) settings.push([n, String(v)]);
+    return { triple: this.isa.triple, settings };
+  }
+
+  /** `compileFunction` without the statistics: the stencil and its parameters. */
+  compileFunctionParts(translation: ModuleTranslation, defIndex: number): { code: CompiledCodeStencil; params: FunctionParameters; cacheHit: boolean } {
     const key: FuncKey = { kind: 'wasm', defIndex };
     const optLevel = this.shared.get('opt_level');
+    const canonicalNans = this.shared.get('enable_nan_canonicalization');
     // --- incremental cache (cache-plumbing.ts): a key over the translator's inputs first (a hit skips
     // translation), then one over the stencil as translated, before optimize ---
     const { code, params, cacheHit } = compileFunctionCached(
@@ -130,15 +227,13 @@ export class DerrickCompiler implements Compiler {
         this.#compileStencil(key, () => {
           // The mid-end (constant folding, GVN, DCE, LICM) runs on the stencil
           // before lowering; `opt_level=none` skips it.
+          if (canonicalNans) canonicalizeNans(func);
           if (optLevel !== 'none') optimize(func, { optLevel });
           return this.isa.compileFunction(func.stencil, { runtimeAbi: RUNTIME_ABI });
         }),
     );
-    this.#stats.functions++;
-    if (cacheHit) this.#stats.cacheHits++;
-    else this.#stats.cacheMisses++;
     // --- end incremental cache ---
-    return body(key, code, params, cacheHit);
+    return { code, params, cacheHit };
   }
 
   compileTrampoline(_translation: ModuleTranslation, key: FuncKey, ty: FuncType): CompiledBody {

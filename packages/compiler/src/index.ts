@@ -8,7 +8,8 @@
  * module-wide text section with calls resolved as relative calls).
  */
 export { compilerBuilder, DerrickCompilerBuilder, HOST_TRIPLE, nearest, normalizeTriple } from './builder.js';
-export { DerrickCompiler, RUNTIME_ABI, runtimeTrapCode } from './compiler.js';
+export { DEFAULT_PARALLEL, DerrickCompiler, type ParallelOptions, RUNTIME_ABI, runtimeTrapCode } from './compiler.js';
+export { CompilePool, type CompilerRecipe, workerScriptAvailable } from './parallel/pool.js';
 export { layoutText, type TextBody, type TextLayoutOptions } from './text-builder.js';
 export {
   FuncTranslator,

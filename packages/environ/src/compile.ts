@@ -138,6 +138,8 @@ export interface CompileStatistics {
   functions: number;
   cacheHits: number;
   cacheMisses: number;
+  /** Worker threads the latest module's functions were compiled on (0 or absent: the calling thread). */
+  workers?: number;
 }
 
 /** A configured, ready compiler. */
@@ -151,6 +153,15 @@ export interface Compiler {
   /** ISA settings (CPU features) the produced code may use. */
   isaFlags(): Record<string, string>;
   compileFunction(translation: ModuleTranslation, defIndex: number): CompiledBody | Promise<CompiledBody>;
+  /**
+   * Optional: compile many defined functions at once, in any order or in
+   * parallel (e.g. on worker threads), returning the bodies in the order of
+   * `defIndices`. The result must be what `compileFunction` would have given
+   * for each index, byte for byte. The runtime calls it when the engine's
+   * `parallelCompilation` is on; a compiler without it is driven one
+   * function at a time.
+   */
+  compileFunctions?(translation: ModuleTranslation, defIndices: readonly number[]): Promise<CompiledBody[]>;
   compileTrampoline(translation: ModuleTranslation, key: FuncKey, ty: FuncType): CompiledBody;
   /** Lay bodies out in order into one text section, resolving the calls between them. */
   buildText(translation: ModuleTranslation, bodies: readonly CompiledBody[]): CompiledText;

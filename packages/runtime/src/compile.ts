@@ -6,9 +6,10 @@
  *
  * 1. decode and validate (`decodeModule`); check the module against the
  *    engine's feature set (SIMD may be disabled);
- * 2. compile every defined function (`compileFunction`, which may be
- *    asynchronous: all at once when `parallelCompilation` is on, one after
- *    the other otherwise);
+ * 2. compile every defined function: with `parallelCompilation` on, through
+ *    the compiler's `compileFunctions` when it has one (the default compiler
+ *    spreads large modules over worker threads), else all `compileFunction`
+ *    calls at once; with it off, one after the other;
  * 3. compile the trampolines: an array-to-wasm entry for the signature of
  *    every defined function (the host calls them), and a wasm-to-array exit
  *    for every signature the module declares (imports of host functions call
@@ -46,7 +47,10 @@ export async function compileToImage(engine: Engine, translation: ModuleTranslat
   // 2. Functions.
   const n = translation.numDefinedFuncs;
   const bodies = new Array<CompiledBody>(n);
-  if (engine.parallelCompilation) {
+  if (engine.parallelCompilation && compiler.compileFunctions !== undefined) {
+    const all = await compiler.compileFunctions(translation, Array.from({ length: n }, (_, i) => i));
+    for (let i = 0; i < n; i++) bodies[i] = all[i]!;
+  } else if (engine.parallelCompilation) {
     await Promise.all(
       Array.from({ length: n }, async (_, i) => {
         bodies[i] = await compiler.compileFunction(translation, i);

@@ -244,6 +244,41 @@ export function translateUnreachableOperator(cx: OperatorContext, op: number): v
 
 /** Translate one reachable operator (not the function's final `end`). */
 export function translateOperator(cx: OperatorContext, op: number): void {
+  // Dispatch by group (SplitRules): each group is its own function, so a
+  // group first met late re-optimizes only itself, not every rule.
+  const group = op < 0x100 ? ONE_BYTE_GROUP[op]! : op >>> 8 === 0xfc ? FC_GROUP[op & 0xff]! : 0;
+  switch (group) {
+    case 1:
+      return translateControl(cx, op);
+    case 2:
+      return translateVariable(cx, op);
+    case 3:
+      return translateMemory(cx, op);
+    case 4:
+      return translateCompare(cx, op);
+    case 5:
+      return translateIntArith(cx, op);
+    case 6:
+      return translateFloatArith(cx, op);
+    case 7:
+      return translateConvert(cx, op);
+    case 8:
+      return translateRef(cx, op);
+    case 9:
+      return translateMisc(cx, op);
+    default:
+      if (op >= 0xfd00) throw new UnsupportedConstruct(SIMD_UNSUPPORTED);
+      throw new UnsupportedConstruct(`unknown operator 0x${op.toString(16)}`);
+  }
+}
+
+/** Which `translate<Group>` function handles a one-byte opcode (0 = none). */
+const ONE_BYTE_GROUP = Uint8Array.from([1,1,1,1,1,1,0,0,0,0,0,1,1,1,1,1,1,1,0,0,0,0,0,0,0,0,1,1,1,0,0,0,2,2,2,2,2,2,2,0,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,0,0,0,0,0,0,0,0,0,0,0,8,8,8,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]);
+/** The same for the 0xfc-prefixed opcodes, by their second byte. */
+const FC_GROUP = Uint8Array.from([9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]);
+
+/** The rules for control, calls and parametric operators. */
+function translateControl(cx: OperatorContext, op: number): void {
   const { b, ins, state: s, env, reader: r, translation: t } = cx;
   let x: Value;
   let y: Value;
@@ -259,13 +294,15 @@ export function translateOperator(cx: OperatorContext, op: number): void {
     case Op.Nop:
       break;
 
-    case Op.Block: {
+    case Op.Block:
+      {
       const bt = r.blockType;
       s.pushFrame(FrameKind.Block, bt, blockParams(t, bt).length, blockResults(t, bt).length);
       break;
     }
 
-    case Op.Loop: {
+    case Op.Loop:
+      {
       const bt = r.blockType;
       const params = blockParams(t, bt);
       const f = s.pushFrame(FrameKind.Loop, bt, params.length, blockResults(t, bt).length);
@@ -278,7 +315,8 @@ export function translateOperator(cx: OperatorContext, op: number): void {
       break;
     }
 
-    case Op.If: {
+    case Op.If:
+      {
       const bt = r.blockType;
       const np = blockParams(t, bt).length;
       x = s.pop();
@@ -303,7 +341,8 @@ export function translateOperator(cx: OperatorContext, op: number): void {
       translateEnd(cx);
       break;
 
-    case Op.Br: {
+    case Op.Br:
+      {
       const f = s.frame(r.index);
       const args = s.peekN(branchArity(f));
       if (f.kind === FrameKind.Function) returnValues(cx, args);
@@ -312,7 +351,8 @@ export function translateOperator(cx: OperatorContext, op: number): void {
       break;
     }
 
-    case Op.BrIf: {
+    case Op.BrIf:
+      {
       const f = s.frame(r.index);
       x = s.pop();
       const target = branchTarget(cx, f);
@@ -335,14 +375,16 @@ export function translateOperator(cx: OperatorContext, op: number): void {
     // =========================================================================
     // Calls
 
-    case Op.Call: {
+    case Op.Call:
+      {
       const type = t.funcType(r.index);
       const results = env.call(r.index, s.popN(type.params.length));
       for (let i = 0; i < results.length; i++) s.push(results[i]!);
       break;
     }
 
-    case Op.CallIndirect: {
+    case Op.CallIndirect:
+      {
       const type = t.types[r.index]!;
       x = s.pop();
       const results = env.callIndirect(r.index, r.index2, x, s.popN(type.params.length));
@@ -365,6 +407,17 @@ export function translateOperator(cx: OperatorContext, op: number): void {
       s.push(ins.select(z, x, y));
       break;
 
+    default:
+      throw new Error(`translateControl: operator 0x${op.toString(16)} is not in this group`);
+  }
+}
+
+/** The rules for locals, globals and table get/set. */
+function translateVariable(cx: OperatorContext, op: number): void {
+  const { b, state: s, env, reader: r } = cx;
+  let x: Value;
+  let y: Value;
+  switch (op) {
     // =========================================================================
     // Variables: locals are builder variables (index = local index); globals live in the vmctx
 
@@ -396,36 +449,16 @@ export function translateOperator(cx: OperatorContext, op: number): void {
       x = s.pop();
       env.tableSet(r.index, x, y);
       break;
-    case Op.TableSize:
-      s.push(env.tableSize(r.index));
-      break;
-    case Op.TableGrow:
-      y = s.pop(); // delta
-      x = s.pop(); // init
-      s.push(env.tableGrow(r.index, x, y));
-      break;
-    case Op.TableFill:
-      z = s.pop(); // len
-      y = s.pop(); // value
-      x = s.pop(); // dst
-      env.tableFill(r.index, x, y, z);
-      break;
-    case Op.TableCopy:
-      z = s.pop();
-      y = s.pop();
-      x = s.pop();
-      env.tableCopy(r.index, r.index2, x, y, z);
-      break;
-    case Op.TableInit:
-      z = s.pop();
-      y = s.pop();
-      x = s.pop();
-      env.tableInit(r.index2, r.index, x, y, z);
-      break;
-    case Op.ElemDrop:
-      env.elemDrop(r.index);
-      break;
+    default:
+      throw new Error(`translateVariable: operator 0x${op.toString(16)} is not in this group`);
+  }
+}
 
+/** The rules for loads, stores, memory.size/grow. */
+function translateMemory(cx: OperatorContext, op: number): void {
+  const { state: s, env } = cx;
+  let x: Value;
+  switch (op) {
     // =========================================================================
     // Memory: loads (bounds-checked by the environment; N = bytes accessed)
 
@@ -497,35 +530,24 @@ export function translateOperator(cx: OperatorContext, op: number): void {
       x = s.pop();
       s.push(env.memoryGrow(x));
       break;
-    case Op.MemoryFill:
-      z = s.pop(); // len
-      y = s.pop(); // value
-      x = s.pop(); // dst
-      env.memoryFill(x, y, z);
-      break;
-    case Op.MemoryCopy:
-      z = s.pop();
-      y = s.pop();
-      x = s.pop();
-      env.memoryCopy(x, y, z);
-      break;
-    case Op.MemoryInit:
-      z = s.pop();
-      y = s.pop();
-      x = s.pop();
-      env.memoryInit(r.index, x, y, z);
-      break;
-    case Op.DataDrop:
-      env.dataDrop(r.index);
-      break;
+    default:
+      throw new Error(`translateMemory: operator 0x${op.toString(16)} is not in this group`);
+  }
+}
 
+/** The rules for constants and comparisons. */
+function translateCompare(cx: OperatorContext, op: number): void {
+  const { ins, state: s, reader: r } = cx;
+  let x: Value;
+  switch (op) {
     // =========================================================================
     // Constants (bit-exact: f32/f64 from their raw bits, so NaN payloads survive)
 
     case Op.I32Const:
       s.push(ins.iconst(I32, r.value));
       break;
-    case Op.I64Const: {
+    case Op.I64Const:
+      {
       // A number when the value is a safe integer (no bigint allocation).
       const v = (r.hi | 0) * 4294967296 + r.lo;
       s.push(ins.iconst(I64, Number.isSafeInteger(v) ? v : r.i64Value()));
@@ -615,6 +637,16 @@ export function translateOperator(cx: OperatorContext, op: number): void {
       fcmp(cx, FloatCC.GreaterThanOrEqual);
       break;
 
+    default:
+      throw new Error(`translateCompare: operator 0x${op.toString(16)} is not in this group`);
+  }
+}
+
+/** The rules for integer arithmetic. */
+function translateIntArith(cx: OperatorContext, op: number): void {
+  const { ins, state: s } = cx;
+  let y: Value;
+  switch (op) {
     // =========================================================================
     // Integer unary
 
@@ -711,6 +743,16 @@ export function translateOperator(cx: OperatorContext, op: number): void {
       s.push(ins.rotr(s.pop(), y));
       break;
 
+    default:
+      throw new Error(`translateIntArith: operator 0x${op.toString(16)} is not in this group`);
+  }
+}
+
+/** The rules for float arithmetic. */
+function translateFloatArith(cx: OperatorContext, op: number): void {
+  const { ins, state: s } = cx;
+  let y: Value;
+  switch (op) {
     // =========================================================================
     // Float unary
 
@@ -782,6 +824,15 @@ export function translateOperator(cx: OperatorContext, op: number): void {
       s.push(ins.fcopysign(s.pop(), y));
       break;
 
+    default:
+      throw new Error(`translateFloatArith: operator 0x${op.toString(16)} is not in this group`);
+  }
+}
+
+/** The rules for conversions, reinterpretations, sign extension. */
+function translateConvert(cx: OperatorContext, op: number): void {
+  const { ins, state: s } = cx;
+  switch (op) {
     // =========================================================================
     // Conversions
 
@@ -811,24 +862,6 @@ export function translateOperator(cx: OperatorContext, op: number): void {
     case Op.I64TruncF32U:
     case Op.I64TruncF64U:
       s.push(ins.fcvtToUint(I64, s.pop()));
-      break;
-
-    // Saturating float → int: NaN → 0, out of range → clamped.
-    case Op.I32TruncSatF32S:
-    case Op.I32TruncSatF64S:
-      s.push(ins.fcvtToSintSat(I32, s.pop()));
-      break;
-    case Op.I32TruncSatF32U:
-    case Op.I32TruncSatF64U:
-      s.push(ins.fcvtToUintSat(I32, s.pop()));
-      break;
-    case Op.I64TruncSatF32S:
-    case Op.I64TruncSatF64S:
-      s.push(ins.fcvtToSintSat(I64, s.pop()));
-      break;
-    case Op.I64TruncSatF32U:
-    case Op.I64TruncSatF64U:
-      s.push(ins.fcvtToUintSat(I64, s.pop()));
       break;
 
     case Op.F32ConvertI32S:
@@ -884,6 +917,16 @@ export function translateOperator(cx: OperatorContext, op: number): void {
       s.push(ins.sextend(I64, ins.ireduce(I32, s.pop())));
       break;
 
+    default:
+      throw new Error(`translateConvert: operator 0x${op.toString(16)} is not in this group`);
+  }
+}
+
+/** The rules for reference operators. */
+function translateRef(cx: OperatorContext, op: number): void {
+  const { ins, state: s, env, reader: r } = cx;
+  let x: Value;
+  switch (op) {
     // =========================================================================
     // References: funcref = *VMFuncRef, externref = handle + 1; null = 0
 
@@ -899,8 +942,89 @@ export function translateOperator(cx: OperatorContext, op: number): void {
       break;
 
     default:
-      if (op >= 0xfd00) throw new UnsupportedConstruct(SIMD_UNSUPPORTED);
-      throw new UnsupportedConstruct(`unknown operator 0x${op.toString(16)}`);
+      throw new Error(`translateRef: operator 0x${op.toString(16)} is not in this group`);
+  }
+}
+
+/** The rules for 0xfc-prefixed operators: saturating truncation, bulk memory and tables. */
+function translateMisc(cx: OperatorContext, op: number): void {
+  const { ins, state: s, env, reader: r } = cx;
+  let x: Value;
+  let y: Value;
+  let z: Value;
+  switch (op) {
+    case Op.TableSize:
+      s.push(env.tableSize(r.index));
+      break;
+    case Op.TableGrow:
+      y = s.pop(); // delta
+      x = s.pop(); // init
+      s.push(env.tableGrow(r.index, x, y));
+      break;
+    case Op.TableFill:
+      z = s.pop(); // len
+      y = s.pop(); // value
+      x = s.pop(); // dst
+      env.tableFill(r.index, x, y, z);
+      break;
+    case Op.TableCopy:
+      z = s.pop();
+      y = s.pop();
+      x = s.pop();
+      env.tableCopy(r.index, r.index2, x, y, z);
+      break;
+    case Op.TableInit:
+      z = s.pop();
+      y = s.pop();
+      x = s.pop();
+      env.tableInit(r.index2, r.index, x, y, z);
+      break;
+    case Op.ElemDrop:
+      env.elemDrop(r.index);
+      break;
+
+    case Op.MemoryFill:
+      z = s.pop(); // len
+      y = s.pop(); // value
+      x = s.pop(); // dst
+      env.memoryFill(x, y, z);
+      break;
+    case Op.MemoryCopy:
+      z = s.pop();
+      y = s.pop();
+      x = s.pop();
+      env.memoryCopy(x, y, z);
+      break;
+    case Op.MemoryInit:
+      z = s.pop();
+      y = s.pop();
+      x = s.pop();
+      env.memoryInit(r.index, x, y, z);
+      break;
+    case Op.DataDrop:
+      env.dataDrop(r.index);
+      break;
+
+    // Saturating float → int: NaN → 0, out of range → clamped.
+    case Op.I32TruncSatF32S:
+    case Op.I32TruncSatF64S:
+      s.push(ins.fcvtToSintSat(I32, s.pop()));
+      break;
+    case Op.I32TruncSatF32U:
+    case Op.I32TruncSatF64U:
+      s.push(ins.fcvtToUintSat(I32, s.pop()));
+      break;
+    case Op.I64TruncSatF32S:
+    case Op.I64TruncSatF64S:
+      s.push(ins.fcvtToSintSat(I64, s.pop()));
+      break;
+    case Op.I64TruncSatF32U:
+    case Op.I64TruncSatF64U:
+      s.push(ins.fcvtToUintSat(I64, s.pop()));
+      break;
+
+    default:
+      throw new Error(`translateMisc: operator 0x${op.toString(16)} is not in this group`);
   }
 }
 
