@@ -5,23 +5,20 @@
  */
 import {
   CodegenError,
+  compileWithBackend,
+  type MachineBackendParts,
   CompiledCodeStencil,
   type CompileOptions,
   type IsaBuilder,
   type MachBuffer,
   type Reloc,
-  RegAllocError,
   type RuntimeAbi,
   SettingsBuilder,
   type SharedFlags,
-  type StencilReloc,
   type TargetIsa,
-  allocateRegisters,
-  computeFrameLayout,
-  emitVCode,
-  lowerFunction,
 } from '@derrick/codegen';
 import type { FunctionStencil, Signature } from '@derrick/codegen-ir';
+import type { MInst } from './minst.js';
 import { AARCH64_MACHINE_ENV, CALLEE_SAVED_GPRS, CALLEE_SAVED_VECS, gprPReg, vecPReg } from './abi.js';
 import { createAArch64Buffer } from './emit.js';
 import { AARCH64_LABEL_USES, PCRel32, type AArch64LabelUse, labelUseFromReloc } from './labeluse.js';
@@ -69,55 +66,21 @@ export class AArch64Isa implements TargetIsa<AArch64LabelUse> {
   }
 
   compileFunction(stencil: FunctionStencil, options: CompileOptions = {}): CompiledCodeStencil {
-    const backend = new AArch64Lower(stencil, this.isaFlags);
-    const { vcode } = lowerFunction(stencil, backend);
-    const disasm = options.wantDisasm ? vcode.print() : undefined;
-    let ra;
-    try {
-      ra = allocateRegisters(vcode, AARCH64_MACHINE_ENV, { validate: this.options.validateRegalloc ?? false });
-    } catch (e) {
-      if (e instanceof RegAllocError) throw new CodegenError('regalloc', e.message, e.inst);
-      throw e;
-    }
-    const calleeSaves = [...CALLEE_SAVED_GPRS.map(gprPReg), ...CALLEE_SAVED_VECS.map(vecPReg)].filter((p) => ra.calleeSavedUsed.has(p));
-    const runtimeAbi: RuntimeAbi | undefined = options.runtimeAbi;
-    const hasStoreContextSlot = runtimeAbi !== undefined && backend.sigAbi.vmctxIndex >= 0;
-    const frame = computeFrameLayout(
-      {
-        fixedSlotsSize: hasStoreContextSlot ? 8 : 0,
-        calleeSaves,
-        spillSlots: ra.numSpillSlots,
-        stackSlots: stencil.stackSlots,
-        outgoingArgsSize: backend.maxOutgoingArgs,
-        retAreaSize: backend.maxRetArea,
-      },
-      { setupSize: 16, stackAlign: 16 },
-    );
-    const buf = createAArch64Buffer();
-    const emitter = new AArch64EmitBackend({
-      frame,
-      sigAbi: backend.sigAbi,
-      hasStoreContextSlot,
-      stackSlots: stencil.stackSlots,
-      ...(runtimeAbi === undefined ? {} : { runtimeAbi }),
-    });
-    emitVCode(vcode, ra, buf, emitter);
-    const fin = buf.finish();
-    const relocs: StencilReloc[] = fin.relocs.map((r) => {
-      if (r.target.kind !== 'name') throw new Error('aarch64: a relocation to a label survived emission');
-      return { offset: r.offset, kind: r.kind, target: r.target.name, addend: r.addend };
-    });
-    return new CompiledCodeStencil({
-      code: fin.data,
-      relocs,
-      traps: fin.traps.map((t) => ({ offset: t.offset, code: t.code })),
-      callSites: fin.callSites.map((c) => ({ retAddr: c.retAddr })),
-      srclocs: fin.srclocs.map((s) => ({ start: s.start, end: s.end, loc: s.loc })),
-      frameSize: frame.frameSize,
-      alignment: this.functionAlignment,
-      ...(disasm === undefined ? {} : { disasm }),
-    });
+    return compileWithBackend(stencil, this.#parts, { ...options, validateRegalloc: this.options.validateRegalloc ?? false });
   }
+
+  /** What differs from the other backends in codegen's shared pipeline (`compileWithBackend`). */
+  readonly #parts: MachineBackendParts<MInst, AArch64LabelUse> = {
+    name: 'aarch64',
+    functionAlignment: this.functionAlignment,
+    machineEnv: AARCH64_MACHINE_ENV,
+    calleeSaved: [...CALLEE_SAVED_GPRS.map(gprPReg), ...CALLEE_SAVED_VECS.map(vecPReg)],
+    setupSize: 16,
+    stackAlign: 16,
+    lower: (stencil) => new AArch64Lower(stencil, this.isaFlags),
+    createBuffer: createAArch64Buffer,
+    createEmitter: (info) => new AArch64EmitBackend(info),
+  };
 
   emitArrayToWasmTrampoline(sig: Signature, abi: RuntimeAbi): CompiledCodeStencil {
     return emitArrayToWasmTrampoline(sig, abi);

@@ -66,6 +66,7 @@ import {
   blockLabel,
   pregClass,
   pregHwEnc,
+  type EmitFrameInfo,
 } from '@derrick/codegen';
 import { type StackSlotData, TrapCode } from '@derrick/codegen-ir';
 import { loadConstant } from './constants.js';
@@ -78,14 +79,8 @@ import { type Gpr, type Vreg, sp, xzr } from './regs.js';
 
 type Buf = MachBuffer<AArch64LabelUse>;
 
-export interface AArch64FrameInfo {
-  readonly frame: FrameLayout;
-  readonly sigAbi: SigABI;
-  readonly runtimeAbi?: RuntimeAbi;
-  /** The prologue keeps the store context at [x29-8] (RuntimeAbi given and a vmctx parameter). */
-  readonly hasStoreContextSlot: boolean;
-  readonly stackSlots: readonly StackSlotData[];
-}
+/** codegen's `EmitFrameInfo`; the prologue keeps the store context at [x29-8]. */
+export type AArch64FrameInfo = EmitFrameInfo;
 
 interface TrapSite {
   readonly label: MachLabel;

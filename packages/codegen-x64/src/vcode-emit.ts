@@ -59,6 +59,7 @@ import {
   blockLabel,
   pregClass,
   pregHwEnc,
+  type EmitFrameInfo,
 } from '@derrick/codegen';
 import { type StackSlotData, TrapCode } from '@derrick/codegen-ir';
 import { SCRATCH_GPR, SCRATCH_XMM } from './abi.js';
@@ -82,15 +83,8 @@ import { type Gpr, type Xmm, r10, r11, rax, rbp, rdx, rsp } from './regs.js';
 type Buf = MachBuffer<X64LabelUse>;
 
 /** Everything emission needs to know about the function being emitted. */
-export interface X64FrameInfo {
-  readonly frame: FrameLayout;
-  readonly sigAbi: SigABI;
-  readonly runtimeAbi?: RuntimeAbi;
-  /** The prologue keeps the store context at [rbp-8] (RuntimeAbi given and a vmctx parameter). */
-  readonly hasStoreContextSlot: boolean;
-  /** The function's explicit stack slots (zeroed by the prologue). */
-  readonly stackSlots: readonly StackSlotData[];
-}
+/** codegen's `EmitFrameInfo`; the prologue keeps the store context at [rbp-8]. */
+export type X64FrameInfo = EmitFrameInfo;
 
 interface TrapSite {
   readonly label: MachLabel;

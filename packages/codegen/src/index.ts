@@ -48,6 +48,14 @@ export {
   type SharedFlags,
 } from './settings.js';
 export { CodegenError, type CodegenErrorKind } from './codegen-error.js';
+export { canonicalizeNans, CANONICAL_NAN_F32, CANONICAL_NAN_F64 } from './nan-canonicalization.js';
+export {
+  compileWithBackend,
+  type EmitFrameInfo,
+  type FrameLowerBackend,
+  type MachineBackendParts,
+  type PipelineOptions,
+} from './pipeline.js';
 export {
   CompiledCode,
   CompiledCodeStencil,
