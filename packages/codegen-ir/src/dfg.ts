@@ -495,6 +495,24 @@ export class DataFlowGraph {
     return v;
   }
 
+  /**
+   * Give `inst` a fresh value as its result `i` and return it. The value it
+   * had is left undefined (a placeholder) with its type, for the caller to
+   * define again — typically as an alias of a value computed from the fresh
+   * one, so every existing use now reads the new computation (Cranelift's
+   * `replace_result`).
+   */
+  replaceResult(inst: Inst, i: number): Value {
+    const h = this.insts[inst * IS + 2]!;
+    if (h === 0 || i >= this.pool.len(h)) throw new Error(`inst${inst} has no result ${i}`);
+    const old = this.pool.data[h + i]!;
+    const type = this.typeOf(old);
+    const v = this.newValue(type, VK_RESULT, inst, i);
+    this.pool.data[h + i] = v;
+    this.setValue(old, type, VK_PLACEHOLDER, -1, -1);
+    return v;
+  }
+
   /** Attach a specific value number as the next result of `inst` (text parser). */
   attachResultAt(inst: Inst, v: Value, type: Type): void {
     this.ensureValue(v);

@@ -1,13 +1,15 @@
 /**
  * `Context.compile`: the whole backend pipeline for one function.
  *
- *   verify (if `enable_verifier`) → optimize (hook, if `opt_level` ≠ none)
+ *   verify (if `enable_verifier`) → canonicalize NaNs (if
+ *   `enable_nan_canonicalization`) → optimize (hook, if `opt_level` ≠ none)
  *   → `isa.compileFunction` (lower → register allocation → emit) → stencil
  *   → `stencil.apply(func.params)` → final code.
  *
  * Only the stencil is read by the code generator, so the stencil result is
  * what an incremental cache may store; `apply` is cheap and deterministic.
  */
+import { canonicalizeNans } from './nan-canonicalization.js';
 import { type Function, verifyFunction } from '@derrick/codegen-ir';
 import { CodegenError } from './codegen-error.js';
 import type { CompiledCode, CompiledCodeStencil } from './compiled-code.js';
@@ -32,6 +34,7 @@ export class Context {
         throw new CodegenError('verifier', `the IR does not verify:\n${errors.map((e) => '  ' + e.text).join('\n')}`);
       }
     }
+    if (isa.flags.get('enable_nan_canonicalization')) canonicalizeNans(func);
     if (isa.flags.get('opt_level') !== 'none' && this.options.optimize !== undefined) {
       this.options.optimize(func, isa);
     }

@@ -245,7 +245,8 @@ export const SHARED_SETTINGS: SettingGroup = {
       name: 'enable_nan_canonicalization',
       kind: 'bool',
       default: false,
-      description: 'Canonicalize the NaNs float operations produce (declared; not implemented by the x64 backend yet).',
+      description:
+        'Make every NaN a float operation produces the canonical positive quiet NaN (0x7fc00000 / 0x7ff8000000000000), so results are deterministic across CPUs.',
     },
     {
       name: 'enable_incremental_compilation_cache_checks',

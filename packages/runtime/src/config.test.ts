@@ -96,7 +96,7 @@ function pick<T>(r: () => number, xs: readonly T[]): T {
 }
 
 function randomOp(r: () => number): Op {
-  const kind = Math.floor(r() * 8);
+  const kind = Math.floor(r() * 9);
   switch (kind) {
     case 0: {
       const t = pick(r, ['x86_64-unknown-linux-gnu', 'aarch64-unknown-linux-gnu', 'x86_64']);
@@ -126,6 +126,10 @@ function randomOp(r: () => number): Op {
     case 6: {
       const on = r() < 0.5;
       return { key: 'parallel', label: `parallelCompilation(${on})`, apply: (c) => c.parallelCompilation(on) };
+    }
+    case 7: {
+      const on = r() < 0.5;
+      return { key: 'enable_nan_canonicalization', label: `nanCanonicalization(${on})`, apply: (c) => c.nanCanonicalization(on) };
     }
     default: {
       const s = pick(r, [storeA, storeB]);

@@ -107,6 +107,15 @@ export class Config {
     return this.set(SETTING_ENABLE_SIMD, enable ? 'true' : 'false');
   }
 
+  /**
+   * Make every NaN a float operation produces the canonical one, so results
+   * are the same bits on every CPU (Wasmtime's `cranelift_nan_canonicalization`;
+   * records the `enable_nan_canonicalization` compiler setting).
+   */
+  nanCanonicalization(enable: boolean): this {
+    return this.set('enable_nan_canonicalization', enable ? 'true' : 'false');
+  }
+
   /** Turn on the compiler's incremental cache, backed by `store`. */
   enableIncrementalCompilation(store: CacheStore): this {
     this.#cacheStore = store;

@@ -22,6 +22,7 @@
 
 import { InvalidArgumentError, type Command } from 'commander';
 import { compilerBuilder } from '@derrick/compiler';
+import { Config, Engine } from '@derrick/runtime';
 import { runtimeExecutor, runWastFile, summarize, type WastExecutorFactory, type WastFileResult, type WastSummary } from '@derrick/wast';
 import type { DiskCacheStore } from '@derrick/cache';
 import type { CliCommand, CliContext } from '../command.js';
@@ -34,6 +35,8 @@ interface WastOptions {
   target: string;
   json: boolean;
   cache?: string;
+  set: string[];
+  enable: string[];
 }
 
 /** The order `byCommand` keys are printed in (unknown keys follow, sorted). */
@@ -96,21 +99,35 @@ function counts(c: { passed: number; failed: number; skipped: number }): string 
  * A target with no executor would get none: its execution commands are
  * counted as skipped, never passed.
  */
-function executorFor(target: string, cache: DiskCacheStore | undefined): WastExecutorFactory | undefined {
+function executorFor(options: WastOptions, cache: DiskCacheStore | undefined): WastExecutorFactory | undefined {
+  const target = options.target;
   if (target !== 'x86_64' && target !== 'aarch64') return undefined;
-  return runtimeExecutor({
-    compilerBuilder,
-    configure: (c) => {
-      c.target(target);
-      if (cache !== undefined) c.enableIncrementalCompilation(cache);
-    },
-  });
+  const configure = (c: Config): void => {
+    c.target(target);
+    for (const s of options.set) {
+      const eq = s.indexOf('=');
+      if (eq <= 0) throw new CliError(`--set expects name=value, got '${s}'`);
+      c.set(s.slice(0, eq), s.slice(eq + 1));
+    }
+    for (const name of options.enable) c.enable(name);
+    if (cache !== undefined) c.enableIncrementalCompilation(cache);
+  };
+  // Settings are checked once, up front: a bad one is one error, not a failure per module.
+  try {
+    const config = new Config().compilerBuilder(compilerBuilder);
+    configure(config);
+    new Engine(config);
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(e instanceof Error ? e.message : String(e));
+  }
+  return runtimeExecutor({ compilerBuilder, configure });
 }
 
 async function runWast(ctx: CliContext, operands: string[], options: WastOptions): Promise<void> {
   const { io, colors } = ctx;
   const files = await expandInputs(io.cwd, operands, '.wast');
-  const executor = executorFor(options.target, options.cache === undefined ? undefined : diskCacheStore(io.cwd, options.cache));
+  const executor = executorFor(options, options.cache === undefined ? undefined : diskCacheStore(io.cwd, options.cache));
   const results: WastFileResult[] = [];
   for (const file of files) {
     let result: WastFileResult;
@@ -156,6 +173,18 @@ export const wastCommand: CliCommand = {
         hostTarget(),
       )
       .option('--json', 'print one JSON object with per-file and per-command results', false)
+      .option(
+        '--set <name=value>',
+        'compiler setting, e.g. opt_level=none or enable_nan_canonicalization=true (repeatable; see `derrick settings`)',
+        (v: string, prev: string[]) => [...prev, v],
+        [] as string[],
+      )
+      .option(
+        '--enable <name>',
+        'turn on a boolean setting or a preset (repeatable; see `derrick settings`)',
+        (v: string, prev: string[]) => [...prev, v],
+        [] as string[],
+      )
       .option('--cache <dir>', 'incremental compilation cache directory (created if missing; see `derrick cache`)')
       .action(async (files: string[], options: WastOptions) => runWast(ctx, files, options));
   },
