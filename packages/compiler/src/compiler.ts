@@ -54,10 +54,17 @@ export interface ParallelOptions {
   callerWorks: boolean;
 }
 
+/**
+ * The defaults. Worker threads only from 4 cores up: each thread's JIT warms
+ * up on its own, and V8 optimizes on background threads that compete for the
+ * same cores, so on 2 cores a cold QuickJS compile measured 1.65–2.0 s on the
+ * calling thread alone but 2.5–3.0 s with one worker beside it (warm, a
+ * second module: 0.70–0.84 s vs 0.57–0.60 s) — not worth it by default.
+ */
 export const DEFAULT_PARALLEL: Readonly<ParallelOptions> = {
   minFunctions: 64,
   minCodeBytes: 128 * 1024,
-  maxThreads: Math.min(availableParallelism(), 8),
+  maxThreads: availableParallelism() >= 4 ? Math.min(availableParallelism(), 8) : 1,
   callerWorks: true,
 };
 

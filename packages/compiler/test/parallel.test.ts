@@ -118,7 +118,7 @@ describe.skipIf(!workerScriptAvailable())('parallel compilation', () => {
     expect((err as Error).message).toMatch(/compile worker thread \d+ failed: .*opt_levle/);
   });
 
-  it('compiles QuickJS on worker threads with the default thresholds, identically', { timeout: 120_000 }, async () => {
+  it('compiles QuickJS on worker threads with the default size thresholds, identically', { timeout: 120_000 }, async () => {
     const require = createRequire(import.meta.url);
     const file = join(dirname(require.resolve('@jitl/quickjs-wasmfile-release-sync/package.json')), 'dist', 'emscripten-module.wasm');
     const t: ModuleTranslation = decodeModule(new Uint8Array(readFileSync(file)));
