@@ -252,6 +252,7 @@ describe('DiskCacheStore: errors are misses, never exceptions (ErrorsAreMisses)'
 
   it('an injected EACCES on open is a miss with a warning', () => {
     const s = store({
+      listingTtlMs: 0, // always open: the open path is what is tested
       fs: {
         ...fs,
         openSync: () => {
@@ -392,5 +393,52 @@ describe('DiskCacheStore: stats and clear', () => {
     expect(s.clear()).toEqual({ entries: 0, bytes: 0 });
     expect(s.stats().entries).toBe(0);
     expect(s.log).toEqual([]);
+  });
+});
+
+describe('DiskCacheStore: negative lookups (NegativeLookups)', () => {
+  function counting(opts: DiskCacheStoreOptions = {}, dir?: string) {
+    const calls = { open: 0, readdir: 0 };
+    const s = store(
+      {
+        ...opts,
+        fs: {
+          ...fs,
+          openSync: ((...a: Parameters<typeof fs.openSync>) => (calls.open++, fs.openSync(...a))) as typeof fs.openSync,
+          readdirSync: ((...a: Parameters<typeof fs.readdirSync>) => (calls.readdir++, fs.readdirSync(...a))) as typeof fs.readdirSync,
+        } as DiskFs,
+      },
+      dir,
+    );
+    return { s, calls };
+  }
+
+  it('answers misses in a listed directory without opening anything', () => {
+    const { s, calls } = counting();
+    // 600 keys over at most 256 fan-out directories, on a store that does not exist yet.
+    for (let i = 0; i < 600; i++) expect(s.get(key(i))).toBeUndefined();
+    expect(calls.open).toBe(0);
+    expect(calls.readdir).toBeLessThanOrEqual(256);
+    expect(s.statistics.snapshot()).toMatchObject({ misses: 600, errors: 0 });
+    // Its own inserts are found at once; the others still do not open.
+    expect(s.insert(key(7), val(7))).toBe(true);
+    expect(s.get(key(7))).toEqual(val(7));
+    expect(s.get(key(8))).toBeUndefined();
+    expect(calls.open).toBe(1);
+  });
+
+  it('sees another writer once the listing is older than listingTtlMs, and never a wrong value', async () => {
+    const dir = join(root, 'negative-ttl');
+    const { s: reader } = counting({ listingTtlMs: 50 }, dir);
+    const writer = store({}, dir);
+    expect(reader.get(key(3))).toBeUndefined(); // lists the (absent) directory
+    expect(writer.insert(key(3), val(3))).toBe(true);
+    expect(reader.get(key(3))).toBeUndefined(); // stale towards absent: a miss, not an error
+    await new Promise((r) => setTimeout(r, 80));
+    expect(reader.get(key(3))).toEqual(val(3));
+    // A listing that says "present" for an entry someone removed is an ordinary miss.
+    writer.clear();
+    expect(reader.get(key(3))).toBeUndefined();
+    expect(reader.statistics.snapshot()).toMatchObject({ hits: 1, misses: 3, errors: 0, corrupt: 0 });
   });
 });

@@ -32,7 +32,9 @@
  * both values are complete. No `fsync`: after a power loss an entry may be
  * empty or torn, which the envelope rejects (a miss, counted and removed).
  *
- * Reads. `open`, `fstat`, read `size` bytes, check the envelope. On a hit the
+ * Reads. A key whose fan-out directory was listed within `listingTtlMs` and
+ * did not hold it is a miss without a system call (NegativeLookups, below);
+ * otherwise `open`, `fstat`, read `size` bytes, check the envelope. On a hit the
  * file's mtime is set to now (at most once per `touchIntervalMs`), which is
  * the recency eviction uses: atime is unreliable (`noatime`, `relatime`).
  *
@@ -59,6 +61,9 @@
  * * (DiskBound) after a full scan, the entries total at most `maxBytes`
  *   (bytes of entry files, as written). Between scans the excess is bounded by
  *   what processes wrote since their last estimate.
+ * * (NegativeLookups) a listing is only ever stale towards "absent" for
+ *   another process's recent inserts (this store records its own), so its
+ *   only effect is a miss — never a wrong or damaged value.
  * * (OnlyOurFiles) `clear`, eviction and scans only delete names this store
  *   creates (two-hex-digit directories, 62-hex-digit entries, `.…tmp` files),
  *   so pointing the store at the wrong directory cannot delete user files.
@@ -106,6 +111,11 @@ export interface DiskCacheStoreOptions {
   warningLimit?: number;
   /** File system implementation (tests inject failures). Default `node:fs`. */
   fs?: DiskFs;
+  /**
+   * How long one listing of a fan-out directory answers "not there" without
+   * an `open` (NegativeLookups). Default 1000 ms; 0 = always `open`.
+   */
+  listingTtlMs?: number;
 }
 
 /** What a full scan of the directory found. */
@@ -169,6 +179,9 @@ export class DiskCacheStore implements CountedCacheKvStore {
   private readonly staleTempMs: number;
   private readonly fs: DiskFs;
   private readonly warnings: WarningLimiter;
+  private readonly listingTtlMs: number;
+  /** Fan-out directory → the entry names one `readdir` saw (null: no such directory), and when. */
+  private readonly listings = new Map<string, { names: Set<string> | null; at: number }>();
 
   private rootReady = false;
   /** Running estimate of the total entry bytes; undefined until the first insert. */
@@ -186,6 +199,7 @@ export class DiskCacheStore implements CountedCacheKvStore {
     this.sampleDirs = Math.min(256, Math.max(1, options.sampleDirs ?? 4));
     this.staleTempMs = options.staleTempMs ?? 60 * 60 * 1000;
     this.fs = options.fs ?? nodeFs;
+    this.listingTtlMs = Math.max(0, options.listingTtlMs ?? 1000);
     this.warnings = new WarningLimiter(options.logger ?? consoleCacheLogger, options.warningLimit);
     if (!(this.maxBytes >= 0)) throw new RangeError('DiskCacheStore maxBytes must be non-negative');
   }
@@ -206,7 +220,12 @@ export class DiskCacheStore implements CountedCacheKvStore {
       this.warnings.warn(`${this.dir}: get with a ${key.length}-byte key; the disk store takes ${KEY_BYTES}-byte keys`);
       return undefined;
     }
-    const path = this.entryPath(key);
+    const hex = keyToHex(key);
+    if (this.listedAbsent(hex.slice(0, 2), hex.slice(2))) {
+      this.statistics.misses++;
+      return undefined;
+    }
+    const path = join(this.dir, hex.slice(0, 2), hex.slice(2));
     const fs = this.fs;
     let fd: number;
     try {
@@ -263,6 +282,40 @@ export class DiskCacheStore implements CountedCacheKvStore {
     return this.rejectCorrupt(path, ino, `rejected (${r.reason})`);
   }
 
+  /**
+   * (NegativeLookups) Is `name` known to be absent from fan-out directory
+   * `sub`, by a listing younger than `listingTtlMs`? A cold compile looks up
+   * thousands of keys that are not there; one `readdir` per directory
+   * answers them instead of one failed `open` each. A listing can only be
+   * stale towards "absent" (this store adds its own inserts to it), and a
+   * missed entry is just a miss: the function is compiled and inserted again.
+   */
+  private listedAbsent(sub: string, name: string): boolean {
+    if (this.listingTtlMs === 0) return false;
+    const now = Date.now();
+    let l = this.listings.get(sub);
+    if (l === undefined || now - l.at >= this.listingTtlMs) {
+      let names: Set<string> | null;
+      try {
+        names = new Set(this.fs.readdirSync(join(this.dir, sub)) as string[]);
+      } catch (e) {
+        const code = errCode(e);
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') return false; // Let `open` find and report the problem.
+        names = null;
+      }
+      this.listings.set(sub, (l = { names, at: now }));
+    }
+    return l.names === null || !l.names.has(name);
+  }
+
+  /** Keep a fresh listing in step with what this store itself did to `sub`. */
+  private noteListing(sub: string, name: string, present: boolean): void {
+    const l = this.listings.get(sub);
+    if (l === undefined) return;
+    if (present) (l.names ??= new Set()).add(name);
+    else l.names?.delete(name);
+  }
+
   private failedGet(path: string, e: unknown): undefined {
     this.statistics.errors++;
     this.statistics.misses++;
@@ -317,6 +370,7 @@ export class DiskCacheStore implements CountedCacheKvStore {
       this.tryUnlink(tmp);
       return false;
     }
+    this.noteListing(hex.slice(0, 2), hex.slice(2), true);
     this.statistics.inserts++;
     this.statistics.bytesWritten += value.length;
     this.afterInsert(framed.length);
@@ -410,6 +464,7 @@ export class DiskCacheStore implements CountedCacheKvStore {
 
   /** Full scan; if over the bound, delete least recently used entries down to `evictTo`. */
   private evict(): void {
+    this.listings.clear();
     const all = this.fullScan(true);
     let total = 0;
     for (const e of all) total += e.size;
@@ -527,6 +582,7 @@ export class DiskCacheStore implements CountedCacheKvStore {
    * was removed.
    */
   clear(): { entries: number; bytes: number } {
+    this.listings.clear();
     let entries = 0;
     let bytes = 0;
     for (const sub of this.fanoutDirs()) {

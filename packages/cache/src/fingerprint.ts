@@ -17,7 +17,7 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { createHash } from 'node:crypto';
 import { cacheKeyToHex as keyToHex } from './key.js';
 
 const SKIP_FILE = /(\.test\.[cm]?[jt]s|\.map|\.tsbuildinfo)$/;
@@ -39,7 +39,9 @@ function collect(dir: string, root: string, out: string[]): void {
  * stable one.
  */
 export function fingerprintSources(dirs: readonly string[]): string {
-  const h = sha256.create();
+  // Node's native sha256 (the same digest as @noble/hashes'): the sources are
+  // megabytes, hashed on the first cached compile of every process.
+  const h = createHash('sha256');
   const enc = new TextEncoder();
   const len = new Uint8Array(4);
   const field = (b: Uint8Array): void => {
@@ -57,5 +59,5 @@ export function fingerprintSources(dirs: readonly string[]): string {
       field(readFileSync(join(dir, f)));
     }
   });
-  return keyToHex(h.digest());
+  return keyToHex(new Uint8Array(h.digest()));
 }
