@@ -8,7 +8,7 @@
  * which any host may do (compiling is not running).
  */
 import { describe, expect, it, vi } from 'vitest';
-import { Config, Engine, Instance, Module, RuntimeError, Store, checkCompatibility, inferHostIsaFlags } from '../src/index.js';
+import { Config, DERRICK_BUILD, Engine, Instance, Module, RuntimeError, Store, checkCompatibility, inferHostIsaFlags } from '../src/index.js';
 import { compileWat, toyEngine } from './helpers.js';
 import { toyCompilerBuilder } from './toy/toy-compiler.js';
 
@@ -53,7 +53,7 @@ describe.runIf(process.arch === 'x64')('a precompiled module needs the CPU featu
     }
     expect(() =>
       checkCompatibility(new Engine(), {
-        derrickVersion: '0.1.0',
+        derrickVersion: DERRICK_BUILD,
         target: 'x86_64-unknown-linux-gnu',
         sharedFlags: {},
         isaFlags: { has_avx2: 'true' },
