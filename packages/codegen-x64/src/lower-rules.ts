@@ -397,8 +397,17 @@ export const X64_LOWER_RULES: readonly LowerRule[] = [
     name: 'iadd',
     opcodes: [O.Iadd],
     priority: 0,
-    doc: 'add dst, reg/imm/mem: a constant operand becomes the immediate, a single-use load the memory operand (either side: add commutes).',
+    doc:
+      'Two registers: lea dst, [a + b] (three-address, so no copy when an operand stays live). Otherwise add dst, imm/mem: a constant operand becomes the immediate, a single-use load the memory operand (either side: add commutes).',
     lower(cx, inst) {
+      const size = opSize(cx.ty(inst));
+      const a = cx.arg(inst, 0);
+      const b = cx.arg(inst, 1);
+      if (!cx.isImmOrSinkable(a, size) && !cx.isImmOrSinkable(b, size)) {
+        const src: VAmode = { kind: 'reg_index', base: cx.put(a), index: cx.put(b), shift: 0, disp: 0 };
+        cx.emit({ kind: 'lea', size, src, dst: cx.def(cx.result(inst)) });
+        return true;
+      }
       aluBinary(cx, inst, 'add', true);
       return true;
     },
@@ -560,9 +569,18 @@ export const X64_LOWER_RULES: readonly LowerRule[] = [
     name: 'iadd_imm/band_imm/bor_imm/bxor_imm',
     opcodes: [O.IaddImm, O.BandImm, O.BorImm, O.BxorImm],
     priority: 0,
-    doc: 'The ALU immediate form (a 64-bit immediate that does not fit imm32 is materialized).',
+    doc:
+      'iadd_imm with an imm32: lea dst, [x + imm] (three-address). Otherwise the ALU immediate form (a 64-bit immediate that does not fit imm32 is materialized).',
     lower(cx, inst) {
       const op = cx.dfg.opcode(inst);
+      if (op === O.IaddImm) {
+        const size = opSize(cx.ty(inst));
+        const imm = imm32For(cx.dfg.imm64(inst), size);
+        if (imm !== undefined) {
+          cx.emit({ kind: 'lea', size, src: { kind: 'reg_disp', base: cx.put(cx.arg(inst, 0)), disp: imm }, dst: cx.def(cx.result(inst)) });
+          return true;
+        }
+      }
       aluImm(cx, inst, op === O.IaddImm ? 'add' : op === O.BandImm ? 'and' : op === O.BorImm ? 'or' : 'xor');
       return true;
     },

@@ -261,6 +261,9 @@ export class FuncEnvironment {
   private readonly heapPtr: Value[] = [];
   private readonly heapCheckedLen: Value[] = [];
   private readonly heapCheckedEnd: number[] = [];
+  /** (AdjustedBound) `length − end` per end, for the length value `heapBoundLen`, in `heapBlock`. */
+  private readonly heapBound = new Map<number, Value>();
+  private heapBoundLen: Value = -1;
 
   /** First memo key of the imported globals' pointers (after the tables' keys). */
   private readonly globalKeyBase: number;
@@ -292,6 +295,8 @@ export class FuncEnvironment {
     this.volatileStamp++;
     this.heapBlock = -1;
     this.heapEntry.clear();
+    this.heapBound.clear();
+    this.heapBoundLen = -1;
   }
 
   get vmctxValue(): Value {
@@ -367,8 +372,10 @@ export class FuncEnvironment {
    * Bounds-check an access of `size` bytes at wasm address `addr` (i32) with
    * static offset `offset` (u32) and return where to access it.
    *
-   * `end = uextend(addr) + offset + size` cannot overflow an i64 (both terms
-   * are below 2^33), so one unsigned compare against the length decides.
+   * `uextend(addr) + offset + size` cannot overflow an i64 (both terms are
+   * below 2^33), so one compare decides; it is made as `addr > length −
+   * (offset + size)`, signed (AdjustedBound), which shares the subtraction
+   * between the accesses of a block with the same end.
    */
   heapAddress(addr: Value, offset: number, size: number): HeapAddress {
     const ins = this.b.ins();
@@ -377,6 +384,7 @@ export class FuncEnvironment {
     if (block !== this.heapBlock) {
       this.heapBlock = block;
       this.heapEntry.clear();
+      this.heapBound.clear();
     }
     let e = this.heapEntry.get(addr);
     if (e === undefined) {
@@ -393,9 +401,18 @@ export class FuncEnvironment {
     // this block against the same length value with an end at least as far.
     const len = this.memoGet(K_MEM_LENGTH);
     if (!(len >= 0 && this.heapCheckedLen[e] === len && endBytes <= this.heapCheckedEnd[e]!)) {
-      const end = ins.iaddImm(addr64, endBytes);
       const length = this.memoryLength();
-      const oob = ins.icmp(IntCC.UnsignedGreaterThan, end, length);
+      // (AdjustedBound) `addr + end > length` ⟺ `addr > length − end`, compared
+      // signed: `length − end` may be negative (then every access traps), and
+      // `addr` is a zero-extended i32, never negative. One `length − end` per
+      // distinct end serves the block, so a check is a compare and a branch.
+      if (this.heapBoundLen !== length) {
+        this.heapBoundLen = length;
+        this.heapBound.clear();
+      }
+      let bound = this.heapBound.get(endBytes);
+      if (bound === undefined) this.heapBound.set(endBytes, (bound = ins.iaddImm(length, -endBytes)));
+      const oob = ins.icmp(IntCC.SignedGreaterThan, addr64, bound);
       ins.trapnz(oob, TrapCode.HEAP_OUT_OF_BOUNDS);
       if (this.heapCheckedLen[e] !== length) {
         this.heapCheckedLen[e] = length;

@@ -193,13 +193,25 @@ describe('IR shape', () => {
     const t = await module(`(module (memory 1) (func (param i32) (result i32) (i32.load offset=16 (local.get 0))))`);
     const text = printFunction(verified(translateModule(t))[0]!);
     const o = vmOffsetsForModule(t).definedMemory(0);
+    // addr + 20 > length, as addr > length − 20 (signed: AdjustedBound).
     expect(text).toContain('v2 = uextend.i64 v1');
-    expect(text).toContain('v3 = iadd_imm v2, 20');
-    expect(text).toContain(`v4 = load.i64 notrap aligned vmctx v0+${o + 8}`);
-    expect(text).toContain('v5 = icmp ugt v3, v4');
+    expect(text).toContain(`v3 = load.i64 notrap aligned vmctx v0+${o + 8}`);
+    expect(text).toContain('v4 = iadd_imm v3, -20');
+    expect(text).toContain('v5 = icmp sgt v2, v4');
     expect(text).toContain('trapnz v5, heap_oob');
     expect(text).toContain(`v6 = load.i64 notrap aligned readonly vmctx v0+${o}`);
     expect(text).toContain('v8 = load.i32 notrap little heap v7+16');
+  });
+
+  it('shares one adjusted bound between the accesses of a block with the same end', async () => {
+    const t = await module(`(module (memory 1) (func (param i32 i32) (result i32)
+      (i32.add (i32.add (i32.load offset=4 (local.get 0)) (i32.load offset=4 (local.get 1)))
+               (i32.load offset=8 (local.get 1)))))`);
+    const text = printFunction(verified(translateModule(t))[0]!);
+    const count = (re: RegExp) => (text.match(re) ?? []).length;
+    expect(count(/= iadd_imm v\d+, -8\n/g)).toBe(1); // end 8: both addresses share it
+    expect(count(/= iadd_imm v\d+, -12\n/g)).toBe(1); // end 12: its own
+    expect(count(/icmp sgt/g)).toBe(3); // one compare per (address, end) not implied by an earlier one
   });
 
   it('reuses vmctx loads within a block and reloads the length after a call', async () => {
