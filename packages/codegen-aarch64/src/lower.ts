@@ -296,11 +296,11 @@ export class AArch64Lower implements LowerBackend<MInst> {
    * re-emitted as a compare; anything else is compared with zero.
    */
   condFlags(v: Value): Cond {
-    const icmp = this.ctx.pureDefOf(v, Opcode.Icmp);
+    const icmp = this.ctx.localDefOf(v, Opcode.Icmp);
     if (icmp >= 0) return this.emitIcmp(icmp, this.dfg.intCC(icmp), this.dfg.arg(icmp, 1));
-    const icmpImm = this.ctx.pureDefOf(v, Opcode.IcmpImm);
+    const icmpImm = this.ctx.localDefOf(v, Opcode.IcmpImm);
     if (icmpImm >= 0) return this.emitIcmp(icmpImm, this.dfg.intCC(icmpImm), undefined);
-    const fcmp = this.ctx.pureDefOf(v, Opcode.Fcmp);
+    const fcmp = this.ctx.localDefOf(v, Opcode.Fcmp);
     if (fcmp >= 0) {
       const f = floatCondOf(this.dfg.floatCC(fcmp));
       if (f.cc2 === undefined) {
@@ -319,8 +319,8 @@ export class AArch64Lower implements LowerBackend<MInst> {
    * trap on it is better a `cbz`/`cbnz` on the value itself.
    */
   isPlainCondition(v: Value): boolean {
-    if (this.ctx.pureDefOf(v, Opcode.Icmp) >= 0 || this.ctx.pureDefOf(v, Opcode.IcmpImm) >= 0) return false;
-    const fcmp = this.ctx.pureDefOf(v, Opcode.Fcmp);
+    if (this.ctx.localDefOf(v, Opcode.Icmp) >= 0 || this.ctx.localDefOf(v, Opcode.IcmpImm) >= 0) return false;
+    const fcmp = this.ctx.localDefOf(v, Opcode.Fcmp);
     return fcmp < 0 || floatCondOf(this.dfg.floatCC(fcmp)).cc2 !== undefined;
   }
 
@@ -363,8 +363,8 @@ export class AArch64Lower implements LowerBackend<MInst> {
     let off = BigInt(offset);
     if (ty !== I64) base = this.extendTo64(addr, false);
     else {
-      const add = this.ctx.pureDefOf(addr, Opcode.Iadd);
-      const addi = this.ctx.pureDefOf(addr, Opcode.IaddImm);
+      const add = this.ctx.localDefOf(addr, Opcode.Iadd);
+      const addi = this.ctx.localDefOf(addr, Opcode.IaddImm);
       if (add >= 0) {
         const x = this.dfg.arg(add, 0);
         const y = this.dfg.arg(add, 1);
@@ -373,7 +373,7 @@ export class AArch64Lower implements LowerBackend<MInst> {
           base = this.put(x);
           off += BigInt.asIntN(64, cy);
         } else if (offset === 0) {
-          const ue = this.ctx.pureDefOf(y, Opcode.Uextend);
+          const ue = this.ctx.localDefOf(y, Opcode.Uextend);
           if (ue >= 0 && this.typeOf(this.dfg.arg(ue, 0)) === I32) {
             return { addr: { kind: 'reg', rn: G(this.put(x)), rm: G(this.put(this.dfg.arg(ue, 0))), extend: 'uxtw', shifted: false }, uses: ['addr.rn', 'addr.rm'] };
           }

@@ -86,6 +86,48 @@ function aluBinary(cx: X64Lower, inst: Inst, op: AluOp, commutative: boolean): v
   cx.emit({ kind: 'alu', op, size, src1: cx.put(a), src2, dst: cx.def(cx.result(inst)) });
 }
 
+/**
+ * An `lea` addressing mode computing `x + y + disp` in the width `size`
+ * (LeaAdd): an `iadd_imm` feeding either side moves into the displacement,
+ * and a left shift by 1–3 (`ishl_imm`) of either side becomes the scaled
+ * index. Only the low `size` bytes of the sum are kept, so the operands'
+ * undefined upper bits (i32 values) do not matter. Undefined when an i64
+ * displacement does not fit 32 bits.
+ */
+function leaAdd(cx: X64Lower, x: Value, y: Value, disp: bigint, size: 4 | 8): VAmode | undefined {
+  const norm = (d: bigint): bigint => (size === 4 ? BigInt.asIntN(32, d) : BigInt.asIntN(64, d));
+  const peelImm = (v: Value): Value => {
+    const i = localDef(cx, v, O.IaddImm);
+    if (i < 0) return v;
+    disp += norm(cx.dfg.imm64(i));
+    return cx.dfg.arg(i, 0);
+  };
+  let base = peelImm(x);
+  let index = peelImm(y);
+  disp = norm(disp);
+  if (size === 8 && (disp < -0x8000_0000n || disp > 0x7fff_ffffn)) return undefined;
+  const shiftOf = (v: Value): number => {
+    const i = localDef(cx, v, O.IshlImm);
+    if (i < 0) return 0;
+    const k = Number(cx.dfg.imm64(i) & 63n);
+    return k >= 1 && k <= 3 ? k : 0;
+  };
+  let shift = shiftOf(index);
+  if (shift === 0 && shiftOf(base) !== 0) [base, index, shift] = [index, base, shiftOf(base)];
+  if (shift !== 0) index = cx.dfg.arg(localDef(cx, index, O.IshlImm), 0);
+  return { kind: 'reg_index', base: cx.put(base), index: cx.put(index), shift: shift as 0 | 1 | 2 | 3, disp: Number(disp) };
+}
+
+/**
+ * The single-use definition of `v` by `op` in the block being lowered
+ * (MergeLocal), or -1. Single use: merging a value that is computed anyway
+ * for another user only lengthens its operands' live ranges.
+ */
+function localDef(cx: X64Lower, v: Value, op: Opcode): Inst {
+  const i = cx.localDefOf(v, op);
+  return i >= 0 && cx.ctx.uses(v) === 1 ? i : -1;
+}
+
 /** `dst = x op imm` for the `*_imm` opcodes (the immediate is in the type's width). */
 function aluImm(cx: X64Lower, inst: Inst, op: AluOp): void {
   const ty = cx.ty(inst);
@@ -398,15 +440,17 @@ export const X64_LOWER_RULES: readonly LowerRule[] = [
     opcodes: [O.Iadd],
     priority: 0,
     doc:
-      'Two registers: lea dst, [a + b] (three-address, so no copy when an operand stays live). Otherwise add dst, imm/mem: a constant operand becomes the immediate, a single-use load the memory operand (either side: add commutes).',
+      'Two registers: lea dst, [a + b·2^k + d] (three-address, so no copy when an operand stays live), folding a single-use ishl_imm by 1–3 into the scale and single-use iadd_imm operands into d. Otherwise add dst, imm/mem: a constant operand becomes the immediate, a single-use load the memory operand (either side: add commutes).',
     lower(cx, inst) {
       const size = opSize(cx.ty(inst));
       const a = cx.arg(inst, 0);
       const b = cx.arg(inst, 1);
       if (!cx.isImmOrSinkable(a, size) && !cx.isImmOrSinkable(b, size)) {
-        const src: VAmode = { kind: 'reg_index', base: cx.put(a), index: cx.put(b), shift: 0, disp: 0 };
-        cx.emit({ kind: 'lea', size, src, dst: cx.def(cx.result(inst)) });
-        return true;
+        const src = leaAdd(cx, a, b, 0n, size);
+        if (src !== undefined) {
+          cx.emit({ kind: 'lea', size, src, dst: cx.def(cx.result(inst)) });
+          return true;
+        }
       }
       aluBinary(cx, inst, 'add', true);
       return true;
@@ -570,7 +614,7 @@ export const X64_LOWER_RULES: readonly LowerRule[] = [
     opcodes: [O.IaddImm, O.BandImm, O.BorImm, O.BxorImm],
     priority: 0,
     doc:
-      'iadd_imm with an imm32: lea dst, [x + imm] (three-address). Otherwise the ALU immediate form (a 64-bit immediate that does not fit imm32 is materialized).',
+      'iadd_imm with an imm32: lea dst, [x + imm] (three-address). Not folded further: (x + y) + imm as one three-component lea measured slower (the interp kernel 1.7×, on AMD EPYC). Otherwise the ALU immediate form (a 64-bit immediate that does not fit imm32 is materialized).',
     lower(cx, inst) {
       const op = cx.dfg.opcode(inst);
       if (op === O.IaddImm) {

@@ -322,8 +322,8 @@ export class X64Lower implements LowerBackend<MInst> {
 
   /**
    * The address `base + offset` as an addressing mode, merging `iadd x, y`
-   * (base + index) and `iadd x, const` / `iadd_imm` (displacement) when the
-   * address is 64-bit. A 32-bit address is zero-extended first
+   * (base + index) and `iadd x, const` / `iadd_imm` (displacement) of the
+   * same block (MergeLocal) when the address is 64-bit. A 32-bit address is zero-extended first
    * (NarrowBitsUndefined).
    */
   amode(addr: Value, offset: number): VAmode {
@@ -351,6 +351,11 @@ export class X64Lower implements LowerBackend<MInst> {
       if (fitsDisp(d)) return { kind: 'reg_disp', base: this.put(this.dfg.arg(addi, 0)), disp: Number(d) };
     }
     return { kind: 'reg_disp', base: this.put(addr), disp: offset };
+  }
+
+  /** The lowering context's `localDefOf` (MergeLocal). */
+  localDefOf(v: Value, op: Opcode): Inst {
+    return this.ctx.localDefOf(v, op);
   }
 
   /** `v` zero-extended to 64 bits, in a register (i64 values as they are). */
@@ -402,11 +407,11 @@ export class X64Lower implements LowerBackend<MInst> {
     // when this is the compare's only use: otherwise the compare is lowered
     // on its own as well, and needs the load in a register (SinkOnce).
     const sinkUser = this.ctx.uses(v) === 1 ? user : -1;
-    const icmp = this.ctx.pureDefOf(v, Opcode.Icmp);
+    const icmp = this.ctx.localDefOf(v, Opcode.Icmp);
     if (icmp >= 0) return { cc: this.emitIcmp(icmp, this.dfg.intCC(icmp), this.dfg.arg(icmp, 1), sinkUser) };
-    const icmpImm = this.ctx.pureDefOf(v, Opcode.IcmpImm);
+    const icmpImm = this.ctx.localDefOf(v, Opcode.IcmpImm);
     if (icmpImm >= 0) return { cc: this.emitIcmp(icmpImm, this.dfg.intCC(icmpImm), undefined, sinkUser) };
-    const fcmp = this.ctx.pureDefOf(v, Opcode.Fcmp);
+    const fcmp = this.ctx.localDefOf(v, Opcode.Fcmp);
     if (fcmp >= 0) return this.emitFcmp(fcmp, sinkUser);
     const ty = this.typeOf(v);
     const r = this.extendTo32(v, false);

@@ -394,6 +394,20 @@ export class Lower<I> {
   }
 
   /**
+   * The instruction defining `v` if it is an `op` in the block being
+   * lowered, else -1 (MergeLocal). A backend merges a definition into its
+   * user (an address into an access, a compare into a branch, a shift into
+   * an `lea`) only through this: blocks are lowered one after another, each
+   * walked backwards, so a definition from another block may already have
+   * been lowered with its own operands merged away — a merge from here would
+   * then use values that are never defined.
+   */
+  localDefOf(v: Value, op: Opcode): Inst {
+    const i = this.pureDefOf(v, op);
+    return i >= 0 && this.curInst >= 0 && this.instBlock[i] === this.instBlock[this.curInst] ? i : -1;
+  }
+
+  /**
    * If `v` is the single-use result of a load in the same block as `user`
    * with no side effect in between, mark the load sunk and return it; the
    * caller then emits the access as a memory operand (SinkOnce). Else -1.
