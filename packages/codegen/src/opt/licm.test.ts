@@ -203,4 +203,47 @@ block4:
 }
 `);
   });
+
+  describe('VmctxStable: the memory length out of small loops without calls or vmctx stores', () => {
+    const loop = (body: string): string => `
+function %len(i64 vmctx, i32, i64) -> i32 {
+    fn0 = %g(i64 vmctx)
+block0(v0: i64, v1: i32, v9: i64):
+    jump block1(v1)
+block1(v2: i32):
+    v3 = load.i64 notrap aligned vmctx v0+40
+    v4 = iadd_imm v3, -4
+    ${body}
+    v5 = iadd_imm v2, -1
+    brif v5, block1(v5), block2
+block2:
+    return v5
+}
+`;
+    /** The block a `load.i64 … vmctx v0+40` ends up in. */
+    const lengthBlock = (input: string): string => {
+      let block = '';
+      for (const line of run(input).split('\n')) {
+        const m = /^(block\d+)/.exec(line);
+        if (m) block = m[1]!;
+        if (line.includes('vmctx v0+40')) return block;
+      }
+      throw new Error('no length load');
+    };
+
+    it('hoists it, and the bound derived from it, past heap stores', () => {
+      const out = run(loop('store.i32 notrap heap v2, v9'));
+      expect(lengthBlock(loop('store.i32 notrap heap v2, v9'))).toBe('block0');
+      expect(out).toMatch(/block0[^]*v4 = iadd_imm v3, -4[^]*block1/);
+    });
+
+    it('keeps it in a loop with a call (the callee may grow the memory)', () => {
+      expect(lengthBlock(loop('call fn0(v0)'))).toBe('block1');
+    });
+
+    it('keeps it in a loop with a store that may alias the vmctx region', () => {
+      expect(lengthBlock(loop('store.i32 notrap aligned vmctx v2, v0+48'))).toBe('block1');
+      expect(lengthBlock(loop('store.i32 notrap v2, v9'))).toBe('block1'); // no region: may alias anything
+    });
+  });
 });

@@ -56,7 +56,7 @@ describe('optimize', () => {
     expect(printFunction(func)).toBe(output);
     expect(stats.instsBefore).toBe(23);
     expect(stats.instsAfter).toBe(countInsts(func));
-    expect(stats.licmHoisted).toBe(4);
+    expect(stats.licmHoisted).toBe(6);
     expect(stats.rules['brif-peel-condition']).toBe(2);
   });
 
