@@ -32,10 +32,9 @@ export function diskCacheStore(cwd: string, dir: string): DiskCacheStore {
   return new DiskCacheStore(resolve(cwd, dir));
 }
 
-/** Adds `--target` and `--set` to a command. */
-export function addEngineOptions(command: Command): Command {
+/** Adds the repeatable `--set name=value` and `--enable NAME` to a command. */
+export function addSettingOptions(command: Command): Command {
   return command
-    .option('--target <target>', 'target to compile for (default: the host, with its CPU features)', (v: string) => parseTarget(v))
     .option(
       '--set <name=value>',
       'compiler setting, e.g. opt_level=speed or has_avx2=false (repeatable; see `derrick settings`)',
@@ -47,20 +46,30 @@ export function addEngineOptions(command: Command): Command {
       'turn on a boolean setting or a preset, e.g. x86-64-v2 (repeatable; see `derrick settings`)',
       (v: string, prev: string[]) => [...prev, v],
       [] as string[],
-    )
-    .option('--cache <dir>', 'incremental compilation cache directory (created if missing; see `derrick cache`)');
+    );
 }
 
-/** The `Config` the options describe (nothing is validated yet). */
-export function engineConfig(options: EngineOptions, cwd: string = process.cwd()): Config {
-  const config = new Config().compilerBuilder(compilerBuilder).optLevel('speed');
-  if (options.target !== undefined) config.target(options.target);
+/** Adds `--target`, `--set`, `--enable` and `--cache` to a command. */
+export function addEngineOptions(command: Command): Command {
+  command.option('--target <target>', 'target to compile for (default: the host, with its CPU features)', (v: string) => parseTarget(v));
+  return addSettingOptions(command).option('--cache <dir>', 'incremental compilation cache directory (created if missing; see `derrick cache`)');
+}
+
+/** Record `--set` and `--enable` into `config` (nothing is validated until an `Engine` is made). */
+export function applySettingOptions(config: Config, options: { set: readonly string[]; enable: readonly string[] }): void {
   for (const s of options.set) {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new CliError(`--set expects name=value, got '${s}'`);
     config.set(s.slice(0, eq), s.slice(eq + 1));
   }
   for (const name of options.enable) config.enable(name);
+}
+
+/** The `Config` the options describe (nothing is validated yet). */
+export function engineConfig(options: EngineOptions, cwd: string = process.cwd()): Config {
+  const config = new Config().compilerBuilder(compilerBuilder).optLevel('speed');
+  if (options.target !== undefined) config.target(options.target);
+  applySettingOptions(config, options);
   if (options.cache !== undefined) config.enableIncrementalCompilation(diskCacheStore(cwd, options.cache));
   return config;
 }

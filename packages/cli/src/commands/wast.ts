@@ -26,7 +26,7 @@ import { Config, Engine } from '@derrick/runtime';
 import { runtimeExecutor, runWastFile, summarize, type WastExecutorFactory, type WastFileResult, type WastSummary } from '@derrick/wast';
 import type { DiskCacheStore } from '@derrick/cache';
 import type { CliCommand, CliContext } from '../command.js';
-import { diskCacheStore } from '../engine-options.js';
+import { addSettingOptions, applySettingOptions, diskCacheStore } from '../engine-options.js';
 import { CliError, describeFsError, EXIT_FAILURE } from '../errors.js';
 import { expandInputs, resolvePath } from '../input.js';
 import { hostTarget, parseTarget, TARGETS } from '../target.js';
@@ -104,12 +104,7 @@ function executorFor(options: WastOptions, cache: DiskCacheStore | undefined): W
   if (target !== 'x86_64' && target !== 'aarch64') return undefined;
   const configure = (c: Config): void => {
     c.target(target);
-    for (const s of options.set) {
-      const eq = s.indexOf('=');
-      if (eq <= 0) throw new CliError(`--set expects name=value, got '${s}'`);
-      c.set(s.slice(0, eq), s.slice(eq + 1));
-    }
-    for (const name of options.enable) c.enable(name);
+    applySettingOptions(c, options);
     if (cache !== undefined) c.enableIncrementalCompilation(cache);
   };
   // Settings are checked once, up front: a bad one is one error, not a failure per module.
@@ -156,7 +151,7 @@ async function runWast(ctx: CliContext, operands: string[], options: WastOptions
 export const wastCommand: CliCommand = {
   name: 'wast',
   register(program: Command, ctx: CliContext): void {
-    program
+    const command = program
       .command('wast')
       .description('run WebAssembly spec scripts (.wast) and report passed/failed/skipped commands')
       .argument('<file...>', '.wast scripts, or directories of them')
@@ -172,19 +167,8 @@ export const wastCommand: CliCommand = {
         },
         hostTarget(),
       )
-      .option('--json', 'print one JSON object with per-file and per-command results', false)
-      .option(
-        '--set <name=value>',
-        'compiler setting, e.g. opt_level=none or enable_nan_canonicalization=true (repeatable; see `derrick settings`)',
-        (v: string, prev: string[]) => [...prev, v],
-        [] as string[],
-      )
-      .option(
-        '--enable <name>',
-        'turn on a boolean setting or a preset (repeatable; see `derrick settings`)',
-        (v: string, prev: string[]) => [...prev, v],
-        [] as string[],
-      )
+      .option('--json', 'print one JSON object with per-file and per-command results', false);
+    addSettingOptions(command)
       .option('--cache <dir>', 'incremental compilation cache directory (created if missing; see `derrick cache`)')
       .action(async (files: string[], options: WastOptions) => runWast(ctx, files, options));
   },
