@@ -159,6 +159,8 @@ export function functionCacheOf(compiler: CachingCompiler): FunctionCache | unde
 export interface CachedCompile {
   readonly code: CompiledCodeStencil;
   readonly cacheHit: boolean;
+  /** The serialized stencil — the stored payload on a hit, the fresh bytes on a miss — for the first level to reuse. */
+  readonly serialized?: Uint8Array;
 }
 
 /**
@@ -199,7 +201,7 @@ export function compileWithCache(
     }
     if (cached !== undefined) {
       if (hit.check) s.cache.verifyHit(hit, serializeCompiledCodeStencil(compile()), `wasm function ${defIndex}`);
-      return { code: cached, cacheHit: true };
+      return { code: cached, cacheHit: true, serialized: hit.payload };
     }
   }
   const code = compile();
@@ -213,7 +215,7 @@ export function compileWithCache(
     const inserted = s.cache.store(hit.key, bytes);
     if (inserted instanceof Promise) inserted.catch(() => undefined);
   }
-  return { code, cacheHit: false };
+  return bytes === undefined ? { code, cacheHit: false } : { code, cacheHit: false, serialized: bytes };
 }
 
 // ---------------------------------------------------------------------------
@@ -426,7 +428,8 @@ export function compileFunctionCached(
   if (early !== undefined) {
     let bytes: Uint8Array | undefined;
     try {
-      bytes = encodeEarly(func.params, body.localsStart, serializeCompiledCodeStencil(r.code));
+      // The stencil's bytes from the second level when it made them (one serialization, not two).
+      bytes = encodeEarly(func.params, body.localsStart, r.serialized ?? serializeCompiledCodeStencil(r.code));
     } catch {
       bytes = undefined;
     }
