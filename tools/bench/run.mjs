@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const benches = ['decode.mjs', 'translate.mjs', 'compile.mjs', 'kernels.mjs', 'calls.mjs', 'cache.mjs', 'related.mjs'];
+const benches = ['decode.mjs', 'translate.mjs', 'compile.mjs', 'parallel.mjs', 'kernels.mjs', 'calls.mjs', 'cache.mjs', 'related.mjs'];
 let failed = false;
 for (const b of benches) {
   console.error(`# ${b}`);

@@ -57,9 +57,9 @@ export interface ParallelOptions {
 /**
  * The defaults. Worker threads only from 4 cores up: each thread's JIT warms
  * up on its own, and V8 optimizes on background threads that compete for the
- * same cores, so on 2 cores a cold QuickJS compile measured 1.65–2.0 s on the
- * calling thread alone but 2.5–3.0 s with one worker beside it (warm, a
- * second module: 0.70–0.84 s vs 0.57–0.60 s) — not worth it by default.
+ * same cores. On 2 cores (`node tools/bench/parallel.mjs`), QuickJS compiled
+ * cold in 1.96 s on the calling thread alone and in 2.72 s with a worker
+ * beside it; warm (the same compiler again) both took 0.84 s.
  */
 export const DEFAULT_PARALLEL: Readonly<ParallelOptions> = {
   minFunctions: 64,
