@@ -87,15 +87,16 @@ function aluBinary(cx: X64Lower, inst: Inst, op: AluOp, commutative: boolean): v
 }
 
 /**
- * An `lea` addressing mode computing `x + y + disp` in the width `size`
- * (LeaAdd): an `iadd_imm` feeding either side moves into the displacement,
- * and a left shift by 1–3 (`ishl_imm`) of either side becomes the scaled
- * index. Only the low `size` bytes of the sum are kept, so the operands'
- * undefined upper bits (i32 values) do not matter. Undefined when an i64
- * displacement does not fit 32 bits.
+ * An `lea` addressing mode computing `x + y` in the width `size` (LeaAdd): a
+ * single-use `iadd_imm` feeding either side moves into the displacement,
+ * and a single-use left shift by 1–3 (`ishl_imm`) of either side becomes
+ * the scaled index. Only the low `size` bytes of the sum are kept, so the
+ * operands' undefined upper bits (i32 values) do not matter. Undefined when
+ * an i64 displacement does not fit 32 bits.
  */
-function leaAdd(cx: X64Lower, x: Value, y: Value, disp: bigint, size: 4 | 8): VAmode | undefined {
+function leaAdd(cx: X64Lower, x: Value, y: Value, size: 4 | 8): VAmode | undefined {
   const norm = (d: bigint): bigint => (size === 4 ? BigInt.asIntN(32, d) : BigInt.asIntN(64, d));
+  let disp = 0n;
   const peelImm = (v: Value): Value => {
     const i = localDef(cx, v, O.IaddImm);
     if (i < 0) return v;
@@ -106,16 +107,19 @@ function leaAdd(cx: X64Lower, x: Value, y: Value, disp: bigint, size: 4 | 8): VA
   let index = peelImm(y);
   disp = norm(disp);
   if (size === 8 && (disp < -0x8000_0000n || disp > 0x7fff_ffffn)) return undefined;
-  const shiftOf = (v: Value): number => {
+  /** The shifted value and the shift, when `v` is a single-use `ishl_imm` by 1–3. */
+  const scaled = (v: Value): { of: Value; shift: 1 | 2 | 3 } | undefined => {
     const i = localDef(cx, v, O.IshlImm);
-    if (i < 0) return 0;
-    const k = Number(cx.dfg.imm64(i) & 63n);
-    return k >= 1 && k <= 3 ? k : 0;
+    const k = i < 0 ? 0 : Number(cx.dfg.imm64(i) & 63n);
+    return k >= 1 && k <= 3 ? { of: cx.dfg.arg(i, 0), shift: k as 1 | 2 | 3 } : undefined;
   };
-  let shift = shiftOf(index);
-  if (shift === 0 && shiftOf(base) !== 0) [base, index, shift] = [index, base, shiftOf(base)];
-  if (shift !== 0) index = cx.dfg.arg(localDef(cx, index, O.IshlImm), 0);
-  return { kind: 'reg_index', base: cx.put(base), index: cx.put(index), shift: shift as 0 | 1 | 2 | 3, disp: Number(disp) };
+  let s = scaled(index);
+  if (s === undefined) {
+    s = scaled(base);
+    if (s !== undefined) base = index;
+  }
+  if (s !== undefined) index = s.of;
+  return { kind: 'reg_index', base: cx.put(base), index: cx.put(index), shift: s?.shift ?? 0, disp: Number(disp) };
 }
 
 /**
@@ -124,7 +128,7 @@ function leaAdd(cx: X64Lower, x: Value, y: Value, disp: bigint, size: 4 | 8): VA
  * for another user only lengthens its operands' live ranges.
  */
 function localDef(cx: X64Lower, v: Value, op: Opcode): Inst {
-  const i = cx.localDefOf(v, op);
+  const i = cx.ctx.localDefOf(v, op);
   return i >= 0 && cx.ctx.uses(v) === 1 ? i : -1;
 }
 
@@ -446,7 +450,7 @@ export const X64_LOWER_RULES: readonly LowerRule[] = [
       const a = cx.arg(inst, 0);
       const b = cx.arg(inst, 1);
       if (!cx.isImmOrSinkable(a, size) && !cx.isImmOrSinkable(b, size)) {
-        const src = leaAdd(cx, a, b, 0n, size);
+        const src = leaAdd(cx, a, b, size);
         if (src !== undefined) {
           cx.emit({ kind: 'lea', size, src, dst: cx.def(cx.result(inst)) });
           return true;

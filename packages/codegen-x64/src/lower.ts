@@ -331,7 +331,7 @@ export class X64Lower implements LowerBackend<MInst> {
     if (ty !== I64) {
       return { kind: 'reg_disp', base: this.zeroExtend64(addr), disp: offset };
     }
-    const add = this.ctx.pureDefOf(addr, Opcode.Iadd);
+    const add = this.ctx.localDefOf(addr, Opcode.Iadd);
     if (add >= 0) {
       const x = this.dfg.arg(add, 0);
       const y = this.dfg.arg(add, 1);
@@ -345,17 +345,12 @@ export class X64Lower implements LowerBackend<MInst> {
       }
       return { kind: 'reg_index', base: this.put(x), index: this.put(y), shift: 0, disp: offset };
     }
-    const addi = this.ctx.pureDefOf(addr, Opcode.IaddImm);
+    const addi = this.ctx.localDefOf(addr, Opcode.IaddImm);
     if (addi >= 0) {
       const d = this.dfg.imm64(addi) + BigInt(offset);
       if (fitsDisp(d)) return { kind: 'reg_disp', base: this.put(this.dfg.arg(addi, 0)), disp: Number(d) };
     }
     return { kind: 'reg_disp', base: this.put(addr), disp: offset };
-  }
-
-  /** The lowering context's `localDefOf` (MergeLocal). */
-  localDefOf(v: Value, op: Opcode): Inst {
-    return this.ctx.localDefOf(v, op);
   }
 
   /** `v` zero-extended to 64 bits, in a register (i64 values as they are). */
