@@ -86,14 +86,16 @@ export class FunctionBuilderContext {
 
   /**
    * (block, variable) → the variable's current definition in that block: an
-   * open-addressing hash table with linear probing over typed arrays (a
-   * `Map` per block was the largest allocation of translation). An entry is
-   * live iff its stamp equals `defGen`, so `clear()` is O(1).
+   * open-addressing hash table with linear probing over one typed array (a
+   * `Map` per block was the largest allocation of translation). Slot k holds
+   * `[stamp, block, variable, value]` at `4k`, so a probe touches one cache
+   * line. An entry is live iff its stamp equals `defGen`, so `clear()` is
+   * O(1). The table is sized for the function being built: `clear()` drops
+   * a table a big function grew (SmallTableForSmallFunction) — probing a
+   * table of millions of slots for a ten-instruction function missed the
+   * cache on nearly every lookup.
    */
-  private defBlock = new Int32Array(256);
-  private defVar = new Int32Array(256);
-  private defValue = new Int32Array(256);
-  private defStamp = new Uint32Array(256);
+  private defs = new Int32Array(DEF_SLOTS_MIN * 4);
   private defGen = 1;
   private defCount = 0;
 
@@ -111,57 +113,61 @@ export class FunctionBuilderContext {
     this.tasks.length = 0;
     this.results.length = 0;
     this.defCount = 0;
-    if (++this.defGen === 0xffff_ffff) {
-      this.defStamp.fill(0);
+    if (this.defs.length > DEF_SLOTS_KEEP * 4) {
+      this.defs = new Int32Array(DEF_SLOTS_MIN * 4);
+      this.defGen = 1;
+    } else if (++this.defGen === 0x7fff_ffff) {
+      this.defs.fill(0);
       this.defGen = 1;
     }
   }
 
   /** The definition of `variable` in `block`, or -1. */
   getDef(block: Block, variable: Variable): Value {
-    const mask = this.defBlock.length - 1;
+    const defs = this.defs;
+    const mask = (defs.length >> 2) - 1;
     const gen = this.defGen;
     for (let i = defHash(block, variable) & mask; ; i = (i + 1) & mask) {
-      if (this.defStamp[i] !== gen) return -1;
-      if (this.defBlock[i] === block && this.defVar[i] === variable) return this.defValue[i]!;
+      const o = i << 2;
+      if (defs[o] !== gen) return -1;
+      if (defs[o + 1] === block && defs[o + 2] === variable) return defs[o + 3]!;
     }
   }
 
   setDef(block: Block, variable: Variable, value: Value): void {
-    if (2 * (this.defCount + 1) > this.defBlock.length) this.growDefs();
-    const mask = this.defBlock.length - 1;
+    if (2 * (this.defCount + 1) > this.defs.length >> 2) this.growDefs();
+    const defs = this.defs;
+    const mask = (defs.length >> 2) - 1;
     const gen = this.defGen;
     for (let i = defHash(block, variable) & mask; ; i = (i + 1) & mask) {
-      if (this.defStamp[i] !== gen) {
-        this.defStamp[i] = gen;
-        this.defBlock[i] = block;
-        this.defVar[i] = variable;
-        this.defValue[i] = value;
+      const o = i << 2;
+      if (defs[o] !== gen) {
+        defs[o] = gen;
+        defs[o + 1] = block;
+        defs[o + 2] = variable;
+        defs[o + 3] = value;
         this.defCount++;
         return;
       }
-      if (this.defBlock[i] === block && this.defVar[i] === variable) {
-        this.defValue[i] = value;
+      if (defs[o + 1] === block && defs[o + 2] === variable) {
+        defs[o + 3] = value;
         return;
       }
     }
   }
 
   private growDefs(): void {
-    const oldB = this.defBlock;
-    const oldV = this.defVar;
-    const oldX = this.defValue;
-    const oldS = this.defStamp;
+    const old = this.defs;
     const gen = this.defGen;
-    const n = oldB.length * 2;
-    this.defBlock = new Int32Array(n);
-    this.defVar = new Int32Array(n);
-    this.defValue = new Int32Array(n);
-    this.defStamp = new Uint32Array(n);
+    this.defs = new Int32Array(old.length * 2);
     this.defCount = 0;
-    for (let i = 0; i < oldB.length; i++) if (oldS[i] === gen) this.setDef(oldB[i]!, oldV[i]!, oldX[i]!);
+    for (let o = 0; o < old.length; o += 4) if (old[o] === gen) this.setDef(old[o + 1]!, old[o + 2]!, old[o + 3]!);
   }
 }
+
+/** Slots of a fresh def table, and the most `clear()` keeps for the next function. */
+const DEF_SLOTS_MIN = 256;
+const DEF_SLOTS_KEEP = 4096;
 
 function defHash(block: number, variable: number): number {
   return (Math.imul(block, 0x9e3779b1) ^ Math.imul(variable + 1, 0x85ebca77)) >>> 7;
