@@ -1025,12 +1025,21 @@ export class MachBuffer<K extends LabelUse<K>> {
       }
       return { offset: r.offset, kind: r.kind, target: { kind: 'offset', offset: o }, addend: r.addend };
     });
-    const srclocs = this.srclocs.slice().sort((a, b) => a.start - b.start);
+    // The buffer is finished, so its lists are handed over, not copied.
+    // Source ranges are recorded in emission order; only an island emitted
+    // while a range was open can put one out of order.
+    const srclocs = this.srclocs;
+    for (let k = 1; k < srclocs.length; k++) {
+      if (srclocs[k]!.start < srclocs[k - 1]!.start) {
+        srclocs.sort((a, b) => a.start - b.start);
+        break;
+      }
+    }
     return {
       data: this.data.slice(0, this.len),
       relocs,
-      traps: this.traps.slice(),
-      callSites: this.callSites.slice(),
+      traps: this.traps,
+      callSites: this.callSites,
       srclocs,
     };
   }

@@ -112,9 +112,10 @@ export function compileWithBackend<I, K extends LabelUse<K>>(
   return new CompiledCodeStencil({
     code: fin.data,
     relocs,
-    traps: fin.traps.map((t) => ({ offset: t.offset, code: t.code })),
-    callSites: fin.callSites.map((c) => ({ retAddr: c.retAddr })),
-    srclocs: fin.srclocs.map((s) => ({ start: s.start, end: s.end, loc: s.loc })),
+    // (The finished buffer's lists already have the stencil's shapes.)
+    traps: fin.traps,
+    callSites: fin.callSites,
+    srclocs: fin.srclocs,
     frameSize: frame.frameSize,
     alignment: parts.functionAlignment,
     ...(disasm === undefined ? {} : { disasm }),

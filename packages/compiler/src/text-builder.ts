@@ -159,9 +159,9 @@ export function layoutText(isa: TargetIsa<AnyLabelUse>, bodies: readonly TextBod
     if (body.params !== undefined) {
       const base = body.params.baseSrcLoc;
       // DEFAULT_SRCLOC (0xffffffff) is also the address map's "no wasm offset".
-      for (const s of code.srclocs) addressMap.push({ codeOffset: start + s.start, wasmOffset: expandRel(s.loc, base) });
+      for (const s of code.srclocs) addAddress(addressMap, start + s.start, expandRel(s.loc, base));
     }
-    addressMap.push({ codeOffset: start + code.code.length, wasmOffset: NO_WASM_OFFSET });
+    addAddress(addressMap, start + code.code.length, NO_WASM_OFFSET);
     locations.push({ key: body.key, offset: start, length: code.code.length });
 
     // Post-invariant (PaddingIsZeros).
@@ -186,20 +186,33 @@ export function layoutText(isa: TargetIsa<AnyLabelUse>, bodies: readonly TextBod
 }
 
 /**
+ * Append an address-map entry; one written at the offset of the previous
+ * entry replaces it (the last one written wins), so the sorted common case
+ * needs no second pass.
+ */
+function addAddress(map: CompiledText['addressMap'], codeOffset: number, wasmOffset: number): void {
+  const last = map[map.length - 1];
+  if (last !== undefined && last.codeOffset === codeOffset) last.wasmOffset = wasmOffset;
+  else map.push({ codeOffset, wasmOffset });
+}
+
+/**
  * Sorted by code offset, one entry per offset (the last one written wins).
  * Entries arrive almost sorted — bodies are laid out in order and each
- * body's source ranges in code order — so sort only when needed.
+ * body's source ranges in code order — and `addAddress` already merged
+ * equal neighbours, so a sorted map is returned as it is.
  */
 function normalizeAddressMap(map: CompiledText['addressMap']): CompiledText['addressMap'] {
   let sorted = true;
   for (let i = 1; i < map.length; i++) {
-    if (map[i]!.codeOffset < map[i - 1]!.codeOffset) {
+    if (map[i]!.codeOffset <= map[i - 1]!.codeOffset) {
       sorted = false;
       break;
     }
   }
+  if (sorted) return map;
   // A stable sort keeps the write order among equal offsets.
-  const input = sorted ? map : [...map].sort((a, b) => a.codeOffset - b.codeOffset);
+  const input = [...map].sort((a, b) => a.codeOffset - b.codeOffset);
   const out: CompiledText['addressMap'] = [];
   for (const e of input) {
     const last = out[out.length - 1];
