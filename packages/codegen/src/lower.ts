@@ -63,6 +63,7 @@ import {
 import { CodegenError } from './codegen-error.js';
 import type { RegClass } from './regalloc/index.js';
 import { type VCode, VCodeBuilder, type MachInstAdapter } from './vcode.js';
+import { scratchI32, scratchU8 } from './scratch.js';
 
 /** What the driver needs from a backend. */
 export interface LowerBackend<I> {
@@ -125,15 +126,15 @@ export function computeBlockOrder(stencil: FunctionStencil): BlockOrder {
   const nb = dfg.numBlocks;
 
   // Destinations of every block in the layout (CSR by IR block).
-  const succStart = new Int32Array(nb + 1);
+  const succStart = scratchI32(nb + 1);
   for (let b = layout.entryBlock(); b >= 0; b = layout.nextBlock(b)) {
     const last = layout.lastInst(b);
     succStart[b + 1] = last < 0 ? 0 : dfg.numBranchDestinations(last);
   }
   for (let b = 0; b < nb; b++) succStart[b + 1]! += succStart[b]!;
   const numEdges = succStart[nb]!;
-  const succCall = new Int32Array(numEdges);
-  const succBlock = new Int32Array(numEdges);
+  const succCall = scratchI32(numEdges);
+  const succBlock = scratchI32(numEdges);
   for (let b = layout.entryBlock(); b >= 0; b = layout.nextBlock(b)) {
     const e0 = succStart[b]!;
     const n = succStart[b + 1]! - e0;
@@ -147,8 +148,8 @@ export function computeBlockOrder(stencil: FunctionStencil): BlockOrder {
   }
 
   // Iterative DFS for postorder.
-  const visited = new Uint8Array(nb);
-  const post = new Int32Array(nb);
+  const visited = scratchU8(nb);
+  const post = scratchI32(nb);
   let numPost = 0;
   const stack: number[] = [entry, 0];
   visited[entry] = 1;
@@ -172,16 +173,16 @@ export function computeBlockOrder(stencil: FunctionStencil): BlockOrder {
   }
 
   // Predecessor edge counts (reachable sources only, with multiplicity).
-  const predCount = new Int32Array(nb);
+  const predCount = scratchI32(nb);
   for (let j = 0; j < numPost; j++) {
     const b = post[j]!;
     for (let e = succStart[b]!; e < succStart[b + 1]!; e++) predCount[succBlock[e]!]!++;
   }
 
   const blocks: LoweredBlock[] = [];
-  const irToLowered = new Int32Array(nb).fill(-1);
-  const succTarget = new Int32Array(numEdges);
-  const succIsSplit = new Uint8Array(numEdges);
+  const irToLowered = scratchI32(nb).fill(-1);
+  const succTarget = scratchI32(numEdges);
+  const succIsSplit = scratchU8(numEdges);
   for (let j = numPost - 1; j >= 0; j--) {
     const b = post[j]!;
     irToLowered[b] = blocks.length;
@@ -281,12 +282,12 @@ export class Lower<I> {
     this.order = computeBlockOrder(stencil);
     const nv = this.dfg.numValues;
     const ni = this.dfg.numInsts;
-    this.valueVReg = new Int32Array(nv).fill(-1);
-    this.useCount = new Int32Array(nv);
-    this.needed = new Uint8Array(nv);
-    this.color = new Int32Array(ni);
-    this.sunk = new Uint8Array(ni);
-    this.instBlock = new Int32Array(ni).fill(-1);
+    this.valueVReg = scratchI32(nv).fill(-1);
+    this.useCount = scratchI32(nv);
+    this.needed = scratchU8(nv);
+    this.color = scratchI32(ni);
+    this.sunk = scratchU8(ni);
+    this.instBlock = scratchI32(ni).fill(-1);
     this.analyze();
   }
 

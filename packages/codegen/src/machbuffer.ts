@@ -135,6 +135,8 @@ export function blockLabel(index: number): MachLabel {
   return index as MachLabel;
 }
 
+import { scratchU32, scratchU8 } from './scratch.js';
+
 /** Sentinel for "no offset yet" in label tables (Cranelift's spelling). */
 export const UNKNOWN_LABEL_OFFSET = 0xffff_ffff;
 const NO_ALIAS = 0xffff_ffff;
@@ -382,11 +384,11 @@ function bytesKey(bytes: Uint8Array, align: number): string {
 // ---------------------------------------------------------------------------
 
 export class MachBuffer<K extends LabelUse<K>> {
-  private data = new Uint8Array(1024);
+  private data = scratchU8(1024);
   private len = 0;
 
-  private labelOffsets = new Uint32Array(16);
-  private labelAliases = new Uint32Array(16);
+  private labelOffsets = scratchU32(16);
+  private labelAliases = scratchU32(16);
   private labelCount = 0;
 
   /** Fixups recorded since the last island, in emission order (branches index into it). */
@@ -439,7 +441,7 @@ export class MachBuffer<K extends LabelUse<K>> {
     if (need > this.data.length) {
       let cap = this.data.length * 2;
       while (cap < need) cap *= 2;
-      const next = new Uint8Array(cap);
+      const next = scratchU8(cap);
       next.set(this.data.subarray(0, at));
       this.data = next;
     }
@@ -522,7 +524,7 @@ export class MachBuffer<K extends LabelUse<K>> {
     const l = this.labelCount++;
     if (l >= this.labelOffsets.length) {
       const grow = (a: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> => {
-        const b = new Uint32Array(a.length * 2);
+        const b = scratchU32(a.length * 2);
         b.set(a);
         return b;
       };

@@ -23,6 +23,7 @@ import type { LabelUse, MachBuffer } from './machbuffer.js';
 import { type MachineEnv, RegAllocError } from './regalloc/function.js';
 import type { PReg } from './regalloc/operand.js';
 import { allocateRegisters } from './regalloc/regalloc.js';
+import { scratchScope } from './scratch.js';
 
 /** What an emitter needs to know about the function's frame (both backends' `*FrameInfo`). */
 export interface EmitFrameInfo {
@@ -70,6 +71,16 @@ export function compileWithBackend<I, K extends LabelUse<K>>(
   stencil: FunctionStencil,
   parts: MachineBackendParts<I, K>,
   options: PipelineOptions = {},
+): CompiledCodeStencil {
+  // Lowering, VCode, allocation and the buffer's tables are per-function
+  // scratch (ScratchDiesWithScope: the stencil copies out what it keeps).
+  return scratchScope(() => compileInScope(stencil, parts, options));
+}
+
+function compileInScope<I, K extends LabelUse<K>>(
+  stencil: FunctionStencil,
+  parts: MachineBackendParts<I, K>,
+  options: PipelineOptions,
 ): CompiledCodeStencil {
   const backend = parts.lower(stencil);
   const { vcode } = lowerFunction(stencil, backend);

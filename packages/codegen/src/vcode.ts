@@ -55,6 +55,7 @@ import {
   useFixed,
   pregHwEnc,
 } from './regalloc/index.js';
+import { scratchI32, scratchU32, scratchU8 } from './scratch.js';
 
 /** How an instruction names its register operands (see the module comment). */
 export interface OperandVisitor {
@@ -175,7 +176,7 @@ function growI32(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuff
   if (need <= a.length) return a;
   let n = Math.max(16, a.length * 2);
   while (n < need) n *= 2;
-  const b = new Int32Array(n);
+  const b = scratchI32(n);
   b.set(a);
   return b;
 }
@@ -183,7 +184,7 @@ function growU32(a: Uint32Array<ArrayBuffer>, need: number): Uint32Array<ArrayBu
   if (need <= a.length) return a;
   let n = Math.max(16, a.length * 2);
   while (n < need) n *= 2;
-  const b = new Uint32Array(n);
+  const b = scratchU32(n);
   b.set(a);
   return b;
 }
@@ -191,7 +192,7 @@ function growU8(a: Uint8Array<ArrayBuffer>, need: number): Uint8Array<ArrayBuffe
   if (need <= a.length) return a;
   let n = Math.max(16, a.length * 2);
   while (n < need) n *= 2;
-  const b = new Uint8Array(n);
+  const b = scratchU8(n);
   b.set(a);
   return b;
 }
@@ -263,14 +264,14 @@ export class VCode<I> implements RegAllocFunction {
  */
 export class VCodeBuilder<I> {
   private readonly insts: I[] = [];
-  private instLoc = new Uint32Array(64);
-  private instFlags = new Uint8Array(64);
-  private instClobbers = new Int32Array(64);
-  private operandStart = new Int32Array(64);
-  private operands = new Uint32Array(256);
+  private instLoc = scratchU32(64);
+  private instFlags = scratchU8(64);
+  private instClobbers = scratchI32(64);
+  private operandStart = scratchI32(64);
+  private operands = scratchU32(256);
   private numOperands = 0;
 
-  private vregClass = new Uint8Array(64);
+  private vregClass = scratchU8(64);
   private numVRegs = 0;
 
   private blockStart = new Int32Array(16);
@@ -343,10 +344,10 @@ export class VCodeBuilder<I> {
         b.set(a as never);
         return b;
       };
-      this.instLoc = grow(this.instLoc, (k) => new Uint32Array(k));
-      this.instFlags = grow(this.instFlags, (k) => new Uint8Array(k));
-      this.instClobbers = grow(this.instClobbers, (k) => new Int32Array(k));
-      this.operandStart = grow(this.operandStart, (k) => new Int32Array(k));
+      this.instLoc = grow(this.instLoc, scratchU32);
+      this.instFlags = grow(this.instFlags, scratchU8);
+      this.instClobbers = grow(this.instClobbers, scratchI32);
+      this.operandStart = grow(this.operandStart, scratchI32);
     }
     this.instLoc[i] = loc;
     this.instFlags[i] = this.adapter.flags(inst);
@@ -392,11 +393,12 @@ export class VCodeBuilder<I> {
     const succStart = this.succStart.subarray(0, nb + 1);
     const succs = this.succs.subarray(0, this.numSuccs);
     // Predecessors: counting sort of the edges by target.
-    const predStart = new Int32Array(nb + 1);
+    const predStart = scratchI32(nb + 1);
     for (let e = 0; e < succs.length; e++) predStart[succs[e]! + 1]!++;
     for (let b = 0; b < nb; b++) predStart[b + 1]! += predStart[b]!;
-    const fill = predStart.slice(0, nb);
-    const preds = new Int32Array(succs.length);
+    const fill = scratchI32(nb);
+    fill.set(predStart.subarray(0, nb));
+    const preds = scratchI32(succs.length);
     for (let b = 0; b < nb; b++) {
       for (let e = succStart[b]!; e < succStart[b + 1]!; e++) preds[fill[succs[e]!]!++] = b;
     }

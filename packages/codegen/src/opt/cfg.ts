@@ -26,6 +26,7 @@
  *   `rpoIndex[b] < 0` exactly for unreachable (or non-layout) blocks.
  */
 import { type Block, type BlockCall, type DataFlowGraph, type Function, type Inst, InstructionFormat } from '@derrick/codegen-ir';
+import { scratchI32 } from '../scratch.js';
 
 /** Call `f` for each block call (outgoing edge) of the terminator `inst`, in order. */
 export function forEachBlockCall(dfg: DataFlowGraph, inst: Inst, f: (bc: BlockCall) => void): void {
@@ -127,7 +128,7 @@ export class ControlFlowGraph {
     for (let b = 0; b < n; b++) term[b] = layout.isBlockInserted(b) ? layout.lastInst(b) : -1;
 
     // 1. Successor counts.
-    const succStart = new Int32Array(n + 1);
+    const succStart = scratchI32(n + 1);
     let m = 0;
     for (let b = 0; b < n; b++) {
       succStart[b] = m;
@@ -137,8 +138,8 @@ export class ControlFlowGraph {
     succStart[n] = m;
 
     // 2. Successor blocks; predecessor counts.
-    const succ = new Int32Array(m);
-    const predStart = new Int32Array(n + 1);
+    const succ = scratchI32(m);
+    const predStart = scratchI32(n + 1);
     for (let b = 0; b < n; b++) {
       const t = term[b]!;
       if (t < 0) continue;
@@ -155,8 +156,8 @@ export class ControlFlowGraph {
     // 3. Predecessors and the block call of each incoming edge (counting sort by target).
     const fill = scratch(1, n);
     fill.set(predStart.subarray(0, n));
-    const pred = new Int32Array(m);
-    const predCall = new Int32Array(m);
+    const pred = scratchI32(m);
+    const predCall = scratchI32(m);
     for (let b = 0; b < n; b++) {
       const t = term[b]!;
       if (t < 0) continue;
@@ -179,7 +180,7 @@ export class ControlFlowGraph {
 
   private computeRpo(entry: Block): void {
     const n = this.numBlocks;
-    const rpoIndex = new Int32Array(n).fill(-1); // -2 while on the DFS (seen), then the index
+    const rpoIndex = scratchI32(n).fill(-1); // -2 while on the DFS (seen), then the index
     const post = scratch(0, n);
     let np = 0;
     if (entry >= 0) {
@@ -208,7 +209,7 @@ export class ControlFlowGraph {
         }
       }
     }
-    const rpo = new Int32Array(np);
+    const rpo = scratchI32(np);
     for (let i = 0; i < np; i++) {
       const b = post[np - 1 - i]!;
       rpo[i] = b;

@@ -54,6 +54,7 @@ import {
 } from '@derrick/codegen-ir';
 import type { ControlFlowGraph } from './cfg.js';
 import { foldConversion } from './const-eval.js';
+import { scratchU8 } from '../scratch.js';
 
 const ALWAYS_LIVE = OpFlag.Terminator | OpFlag.Call | OpFlag.SideEffects | OpFlag.CanStore;
 
@@ -147,8 +148,8 @@ export interface DceResult {
 export function eliminateDeadCode(func: Function, cfg: ControlFlowGraph): DceResult {
   const dfg = func.dfg;
   const layout = func.layout;
-  const live = new Uint8Array(dfg.numValues);
-  const liveInst = new Uint8Array(dfg.numInsts);
+  const live = scratchU8(dfg.numValues);
+  const liveInst = scratchU8(dfg.numInsts);
   const work: Value[] = [];
 
   const markValue = (v0: Value): void => {

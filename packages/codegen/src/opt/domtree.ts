@@ -28,6 +28,7 @@
  */
 import type { Block } from '@derrick/codegen-ir';
 import type { ControlFlowGraph } from './cfg.js';
+import { scratchI32 } from '../scratch.js';
 
 export class DominatorTree {
   /** Immediate dominator per block; entry → itself; unreachable → -1 (DomReachableOnly, IdomEntrySelf). */
@@ -50,14 +51,14 @@ export class DominatorTree {
     const n = cfg.numBlocks;
     const rpo = cfg.rpo;
     const rpoIndex = cfg.rpoIndex;
-    const idom = new Int32Array(n).fill(-1);
+    const idom = scratchI32(n).fill(-1);
     this.idom = idom;
     if (rpo.length === 0) {
-      this.childStart = new Int32Array(n + 1);
-      this.child = new Int32Array(0);
-      this.preorder = new Int32Array(0);
-      this.pre = new Int32Array(n).fill(-1);
-      this.last = new Int32Array(n).fill(-1);
+      this.childStart = scratchI32(n + 1);
+      this.child = scratchI32(0);
+      this.preorder = scratchI32(0);
+      this.pre = scratchI32(n).fill(-1);
+      this.last = scratchI32(n).fill(-1);
       return;
     }
     const entry = rpo[0]!;
@@ -92,11 +93,11 @@ export class DominatorTree {
     }
 
     // Children, in RPO order.
-    const childStart = new Int32Array(n + 1);
+    const childStart = scratchI32(n + 1);
     for (let i = 1; i < rpo.length; i++) childStart[idom[rpo[i]!]! + 1]++;
     for (let b = 0; b < n; b++) childStart[b + 1] += childStart[b]!;
     const fill = childStart.slice(0, n);
-    const child = new Int32Array(Math.max(rpo.length - 1, 0));
+    const child = scratchI32(Math.max(rpo.length - 1, 0));
     for (let i = 1; i < rpo.length; i++) {
       const b = rpo[i]!;
       child[fill[idom[b]!]++] = b;
@@ -105,11 +106,11 @@ export class DominatorTree {
     this.child = child;
 
     // Preorder numbering (iterative DFS).
-    const pre = new Int32Array(n).fill(-1);
-    const last = new Int32Array(n).fill(-1);
-    const preorder = new Int32Array(rpo.length);
-    const stackB = new Int32Array(rpo.length);
-    const stackC = new Int32Array(rpo.length);
+    const pre = scratchI32(n).fill(-1);
+    const last = scratchI32(n).fill(-1);
+    const preorder = scratchI32(rpo.length);
+    const stackB = scratchI32(rpo.length);
+    const stackC = scratchI32(rpo.length);
     let sp = 0;
     let counter = 0;
     stackB[0] = entry;

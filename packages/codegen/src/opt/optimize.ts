@@ -53,6 +53,7 @@ import { DominatorTree } from './domtree.js';
 import { type ForwardPassStats, runForwardPass } from './forward-pass.js';
 import { hoistLoopInvariants } from './licm.js';
 import { Substitution } from './substitution.js';
+import { scratchScope } from '../scratch.js';
 
 export type OptLevel = 'none' | 'speed' | 'speed_and_size';
 
@@ -279,6 +280,10 @@ export type PassName = 'simplify' | 'gvn' | 'forward' | 'block-params' | 'dce' |
  * first. Returns the accumulated statistics.
  */
 export function runPasses(func: Function, passes: readonly PassName[], opts: { verify?: boolean; createPreheaders?: boolean } = {}): OptStats {
+  return scratchScope(() => runPassesInScope(func, passes, opts));
+}
+
+function runPassesInScope(func: Function, passes: readonly PassName[], opts: { verify?: boolean; createPreheaders?: boolean }): OptStats {
   const p = new Pipeline(func, opts.verify === true);
   p.checkInput();
   func.dfg.resolveAllAliases();
@@ -293,6 +298,11 @@ export function runPasses(func: Function, passes: readonly PassName[], opts: { v
  */
 export function optimize(func: Function, opts: OptimizeOptions): OptStats {
   if (opts.optLevel === 'none') return emptyStats();
+  // CFGs, dominator trees, DCE marks and substitutions are per-call scratch (ScratchDiesWithScope).
+  return scratchScope(() => optimizeInScope(func, opts));
+}
+
+function optimizeInScope(func: Function, opts: OptimizeOptions): OptStats {
   const p = new Pipeline(func, opts.verify === true);
   p.checkInput();
   const s = p.stats;

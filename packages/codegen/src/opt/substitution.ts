@@ -32,6 +32,7 @@
  */
 import { type BlockCall, type DataFlowGraph, type Function, type Inst, InstructionFormat, type Value, typeName } from '@derrick/codegen-ir';
 import { forEachBlockCall } from './cfg.js';
+import { scratchI32 } from '../scratch.js';
 
 const EMPTY = new Int32Array(0);
 
@@ -76,7 +77,7 @@ export class Substitution {
       );
     }
     if (v >= this.map.length) {
-      const n = new Int32Array(Math.max(v + 1, this.map.length * 2, this.dfg.numValues)).fill(-1);
+      const n = scratchI32(Math.max(v + 1, this.map.length * 2, this.dfg.numValues)).fill(-1);
       n.set(this.map);
       this.map = n;
     }
