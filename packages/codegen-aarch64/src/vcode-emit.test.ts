@@ -10,22 +10,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type RuntimeAbi, defaultSharedFlags } from '@derrick/codegen';
+import { TEST_RUNTIME_ABI } from '@derrick/codegen/test-support';
 import { parseFunction } from '@derrick/codegen-ir';
 import { describe, expect, it } from 'vitest';
 import { type AArch64Isa, aarch64IsaBuilder } from './isa.js';
 
-const RT: RuntimeAbi = {
-  vmctxStoreContextOffset: 8,
-  storeStackLimit: 0,
-  storeEntrySp: 8,
-  storeTrapCode: 16,
-  storeTrapPc: 24,
-  storeTrapFp: 32,
-  hostCtxHostCall: 8,
-  hostCtxIndex: 16,
-  hostCtxStoreContext: 24,
-  trapCode: (c) => c + 100,
-};
+// The shared test ABI, with runtime trap codes offset so a test can tell them from IR codes.
+const RT: RuntimeAbi = { ...TEST_RUNTIME_ABI, trapCode: (c) => c + 100 };
 
 const isa = aarch64IsaBuilder().finish(defaultSharedFlags()) as AArch64Isa;
 

@@ -57,29 +57,31 @@ function take(bytes: number): number {
 
 const roundUp8 = (n: number): number => (n + 7) & ~7;
 
+/** The constructor of a typed array over an `ArrayBuffer`. */
+interface TypedArrayCtor<T> {
+  new (n: number): T;
+  new (buffer: ArrayBuffer, byteOffset: number, n: number): T;
+}
+
+/** A zeroed `n`-element array: a view into the arena inside a scope, unless small enough for V8's heap. */
+function alloc<T extends { fill(v: number): T }>(C: TypedArrayCtor<T>, elementBytes: number, n: number): T {
+  const bytes = n * elementBytes;
+  if (depth === 0 || bytes <= 64) return new C(n);
+  const at = take(roundUp8(bytes)); // (first: it may replace `chunk`)
+  return new C(chunk, at, n).fill(0);
+}
+
 /** A zeroed `Int32Array` of `n` elements (scratch inside a scope). */
 export function scratchI32(n: number): Int32Array<ArrayBuffer> {
-  if (depth === 0 || n <= 16) return new Int32Array(n);
-  const at = take(roundUp8(n * 4)); // (first: it may replace `chunk`)
-  const a = new Int32Array(chunk, at, n);
-  a.fill(0);
-  return a;
+  return alloc(Int32Array, 4, n);
 }
 
 /** A zeroed `Uint32Array` of `n` elements (scratch inside a scope). */
 export function scratchU32(n: number): Uint32Array<ArrayBuffer> {
-  if (depth === 0 || n <= 16) return new Uint32Array(n);
-  const at = take(roundUp8(n * 4)); // (first: it may replace `chunk`)
-  const a = new Uint32Array(chunk, at, n);
-  a.fill(0);
-  return a;
+  return alloc(Uint32Array, 4, n);
 }
 
 /** A zeroed `Uint8Array` of `n` elements (scratch inside a scope). */
 export function scratchU8(n: number): Uint8Array<ArrayBuffer> {
-  if (depth === 0 || n <= 64) return new Uint8Array(n);
-  const at = take(roundUp8(n)); // (first: it may replace `chunk`)
-  const a = new Uint8Array(chunk, at, n);
-  a.fill(0);
-  return a;
+  return alloc(Uint8Array, 1, n);
 }
