@@ -44,9 +44,12 @@ import {
 } from './encode.js';
 import {
   type AluOp,
+  type Amode,
   type BitCountOp,
   type CC,
   type ExtMode,
+  type GprMem,
+  type GprMemImm,
   type Inst,
   type MulDivOp,
   type ShiftOp,
@@ -54,6 +57,7 @@ import {
   type XmmRmROp,
 } from './inst.js';
 import { JmpRel32, type X64LabelUse } from './labeluse.js';
+import type { Gpr } from './regs.js';
 
 /** `ud2`: the instruction deferred traps use. */
 export const X64_TRAP_OPCODE: Uint8Array = Uint8Array.of(0x0f, 0x0b);
@@ -187,26 +191,112 @@ function emitJmp(sink: X64Sink, target: MachLabel): void {
   sink.put4(0);
 }
 
+// ---- The most frequent forms, also called directly by the VCode emitter ------
+// (vcode-emit.ts encodes its common instructions through these without
+// building an `Inst` first; `emit` below routes the same kinds here, so the
+// golden tests of `emit` cover exactly these bytes.)
+
+/** `mov dst, src` (89 /r). */
+export function encMovRR(sink: X64Sink, size: 4 | 8, src: Gpr, dst: Gpr): void {
+  emitRegReg(sink, Prefix.None, 0x89, 1, src, dst, w(size));
+}
+
+/** `mov dst, imm`: B8+rd id (32-bit), or REX.W C7 /0 id (sign-extended). */
+export function encMovRI(sink: X64Sink, size: 4 | 8, imm: number, dst: Gpr): void {
+  if (size === 4) {
+    const v = simm32(imm, 'mov');
+    emitOpcodePlusReg(sink, Prefix.None, 0xb8, dst, 0);
+    emitImm(sink, 4, v);
+  } else {
+    const v = aluImm(imm, 8, 'mov');
+    emitRegReg(sink, Prefix.None, 0xc7, 1, 0, dst, Rex.W);
+    emitImm(sink, 4, v);
+  }
+}
+
+/** `mov dst, [src]` (8B /r). */
+export function encLoad(sink: X64Sink, size: 4 | 8, src: Amode, dst: Gpr): void {
+  emitRegMem(sink, Prefix.None, 0x8b, 1, dst, src, w(size), 0);
+}
+
+/** `mov [dst], src`: 88 /r, 66 89 /r, [REX.W] 89 /r. */
+export function encStore(sink: X64Sink, size: 1 | 2 | 4 | 8, src: Gpr, dst: Amode): void {
+  switch (size) {
+    case 1:
+      emitRegMem(sink, Prefix.None, 0x88, 1, src, dst, Rex.ByteRegG, 0);
+      return;
+    case 2:
+      emitRegMem(sink, Prefix.P66, 0x89, 1, src, dst, 0, 0);
+      return;
+    default:
+      emitRegMem(sink, Prefix.None, 0x89, 1, src, dst, w(size), 0);
+  }
+}
+
+/** `lea dst, [src]` (8D /r). */
+export function encLea(sink: X64Sink, size: 4 | 8, src: Amode, dst: Gpr): void {
+  emitRegMem(sink, Prefix.None, 0x8d, 1, dst, src, w(size), 0);
+}
+
+/** `movzx`/`movsx` (and `mov r32, r/m32` / `movsxd` for `lq`). */
+export function encExtend(sink: X64Sink, signed: boolean, ext: ExtMode, src: GprMem, dst: Gpr): void {
+  const e = signed ? MOVSX[ext] : MOVZX[ext];
+  emitRegRm(sink, Prefix.None, e.opcode, e.len, dst, src, e.flags);
+}
+
+/** The ALU group `op dst, src` (cmp included): r/m,r; r,r/m; 83 /n ib; 81 /n id. */
+export function encAlu(sink: X64Sink, op: AluOp, size: 4 | 8, src: GprMemImm, dst: Gpr): void {
+  const ext = ALU_EXT[op];
+  if (src.kind === 'reg') {
+    // op r/m, r: 01 09 11 19 21 29 31 39 /r
+    emitRegReg(sink, Prefix.None, (ext << 3) | 1, 1, src.reg, dst, w(size));
+  } else if (src.kind === 'mem') {
+    // op r, r/m: 03 0B 13 1B 23 2B 33 3B /r
+    emitRegMem(sink, Prefix.None, (ext << 3) | 3, 1, dst, src.addr, w(size), 0);
+  } else {
+    const v = aluImm(src.imm, size, op);
+    if (fitsI8(v)) {
+      // 83 /n ib (sign-extended)
+      emitRegReg(sink, Prefix.None, 0x83, 1, ext, dst, w(size));
+      emitImm(sink, 1, v);
+    } else {
+      // 81 /n id
+      emitRegReg(sink, Prefix.None, 0x81, 1, ext, dst, w(size));
+      emitImm(sink, 4, v);
+    }
+  }
+}
+
+/** `test dst, src`: 85 /r, or F7 /0 id (test has no sign-extended imm8 form). */
+export function encTest(sink: X64Sink, size: 4 | 8, src: GprMemImm, dst: Gpr): void {
+  if (src.kind === 'reg') {
+    emitRegReg(sink, Prefix.None, 0x85, 1, src.reg, dst, w(size));
+  } else if (src.kind === 'mem') {
+    emitRegMem(sink, Prefix.None, 0x85, 1, dst, src.addr, w(size), 0);
+  } else {
+    const v = aluImm(src.imm, size, 'test');
+    emitRegReg(sink, Prefix.None, 0xf7, 1, 0, dst, w(size));
+    emitImm(sink, 4, v);
+  }
+}
+
+/** `jcc taken; jmp notTaken` (both registered for branch simplification). */
+export function encJcond(sink: X64Sink, cc: CC, taken: MachLabel, notTaken: MachLabel): void {
+  emitJcc(sink, cc, taken);
+  emitJmp(sink, notTaken);
+}
+
+export { emitJcc as encJcc, emitJmp as encJmp };
+
 /** Emit one instruction into `sink`. */
 export function emit(inst: Inst, sink: X64Sink): void {
   switch (inst.kind) {
     // ---- moves and constants ------------------------------------------------
     case 'mov_rr':
-      // 89 /r: mov r/m, r
-      emitRegReg(sink, Prefix.None, 0x89, 1, inst.src, inst.dst, w(inst.size));
+      encMovRR(sink, inst.size, inst.src, inst.dst);
       return;
     case 'mov_ri':
-      if (inst.size === 4) {
-        // B8+rd id
-        const v = simm32(inst.imm, 'mov');
-        emitOpcodePlusReg(sink, Prefix.None, 0xb8, inst.dst, 0);
-        emitImm(sink, 4, v);
-      } else {
-        // REX.W C7 /0 id (sign-extended)
-        const v = aluImm(inst.imm, 8, 'mov');
-        emitRegReg(sink, Prefix.None, 0xc7, 1, 0, inst.dst, Rex.W);
-        emitImm(sink, 4, v);
-      }
+      encMovRI(sink, inst.size, inst.imm, inst.dst);
       return;
     case 'movabs':
       // REX.W B8+rd io
@@ -214,31 +304,17 @@ export function emit(inst: Inst, sink: X64Sink): void {
       sink.put8(inst.imm);
       return;
     case 'load':
-      // 8B /r: mov r, r/m
-      emitRegMem(sink, Prefix.None, 0x8b, 1, inst.dst, inst.src, w(inst.size), 0);
+      encLoad(sink, inst.size, inst.src, inst.dst);
       return;
-    case 'movzx': {
-      const e = MOVZX[inst.ext];
-      emitRegRm(sink, Prefix.None, e.opcode, e.len, inst.dst, inst.src, e.flags);
+    case 'movzx':
+      encExtend(sink, false, inst.ext, inst.src, inst.dst);
       return;
-    }
-    case 'movsx': {
-      const e = MOVSX[inst.ext];
-      emitRegRm(sink, Prefix.None, e.opcode, e.len, inst.dst, inst.src, e.flags);
+    case 'movsx':
+      encExtend(sink, true, inst.ext, inst.src, inst.dst);
       return;
-    }
     case 'store':
-      switch (inst.size) {
-        case 1: // 88 /r
-          emitRegMem(sink, Prefix.None, 0x88, 1, inst.src, inst.dst, Rex.ByteRegG, 0);
-          return;
-        case 2: // 66 89 /r
-          emitRegMem(sink, Prefix.P66, 0x89, 1, inst.src, inst.dst, 0, 0);
-          return;
-        default: // [REX.W] 89 /r
-          emitRegMem(sink, Prefix.None, 0x89, 1, inst.src, inst.dst, w(inst.size), 0);
-          return;
-      }
+      encStore(sink, inst.size, inst.src, inst.dst);
+      return;
     case 'store_imm': {
       const v = inst.imm;
       switch (inst.size) {
@@ -262,49 +338,16 @@ export function emit(inst: Inst, sink: X64Sink): void {
       }
     }
     case 'lea':
-      // 8D /r
-      emitRegMem(sink, Prefix.None, 0x8d, 1, inst.dst, inst.src, w(inst.size), 0);
+      encLea(sink, inst.size, inst.src, inst.dst);
       return;
 
     // ---- integer arithmetic -------------------------------------------------
-    case 'alu': {
-      const ext = ALU_EXT[inst.op];
-      const src = inst.src;
-      if (src.kind === 'reg') {
-        // op r/m, r: 01 09 11 19 21 29 31 39 /r
-        emitRegReg(sink, Prefix.None, (ext << 3) | 1, 1, src.reg, inst.dst, w(inst.size));
-      } else if (src.kind === 'mem') {
-        // op r, r/m: 03 0B 13 1B 23 2B 33 3B /r
-        emitRegMem(sink, Prefix.None, (ext << 3) | 3, 1, inst.dst, src.addr, w(inst.size), 0);
-      } else {
-        const v = aluImm(src.imm, inst.size, inst.op);
-        if (fitsI8(v)) {
-          // 83 /n ib (sign-extended)
-          emitRegReg(sink, Prefix.None, 0x83, 1, ext, inst.dst, w(inst.size));
-          emitImm(sink, 1, v);
-        } else {
-          // 81 /n id
-          emitRegReg(sink, Prefix.None, 0x81, 1, ext, inst.dst, w(inst.size));
-          emitImm(sink, 4, v);
-        }
-      }
+    case 'alu':
+      encAlu(sink, inst.op, inst.size, inst.src, inst.dst);
       return;
-    }
-    case 'test': {
-      const src = inst.src;
-      if (src.kind === 'reg') {
-        // 85 /r: test r/m, r
-        emitRegReg(sink, Prefix.None, 0x85, 1, src.reg, inst.dst, w(inst.size));
-      } else if (src.kind === 'mem') {
-        emitRegMem(sink, Prefix.None, 0x85, 1, inst.dst, src.addr, w(inst.size), 0);
-      } else {
-        // F7 /0 id (test has no sign-extended imm8 form)
-        const v = aluImm(src.imm, inst.size, 'test');
-        emitRegReg(sink, Prefix.None, 0xf7, 1, 0, inst.dst, w(inst.size));
-        emitImm(sink, 4, v);
-      }
+    case 'test':
+      encTest(sink, inst.size, inst.src, inst.dst);
       return;
-    }
     case 'imul':
       // 0F AF /r: imul r, r/m
       emitRegRm(sink, Prefix.None, 0x0faf, 2, inst.dst, inst.src, w(inst.size));
@@ -379,8 +422,7 @@ export function emit(inst: Inst, sink: X64Sink): void {
       emitJcc(sink, inst.cc, inst.target);
       return;
     case 'jcond':
-      emitJcc(sink, inst.cc, inst.taken);
-      emitJmp(sink, inst.notTaken);
+      encJcond(sink, inst.cc, inst.taken, inst.notTaken);
       return;
     case 'jmp_ind':
       // FF /4 (64-bit operand by default)

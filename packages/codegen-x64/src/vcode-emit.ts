@@ -63,7 +63,7 @@ import {
 } from '@derrick/codegen';
 import { type StackSlotData, TrapCode } from '@derrick/codegen-ir';
 import { SCRATCH_GPR, SCRATCH_XMM } from './abi.js';
-import { emit as emitPhys } from './emit.js';
+import { emit as emitPhys, encAlu, encExtend, encJcc, encJcond, encJmp, encLea, encLoad, encMovRI, encMovRR, encStore, encTest } from './emit.js';
 import { Prefix, emitRegMem, type X64Sink } from './encode.js';
 import {
   CC,
@@ -154,11 +154,14 @@ export class X64EmitBackend implements EmitBackend<MInst, X64LabelUse> {
         return ripLabel(buf.deferConstant(a.bytes, a.align));
     }
   }
+  // A register operand is passed on as it is: after operand rewriting its
+  // `reg` field holds the hardware encoding, which is all `{ kind: 'reg' }`
+  // means to the encoder.
   private rm(r: VRM, buf: Buf): GprMem {
-    return r.kind === 'reg' ? { kind: 'reg', reg: g(r.reg) } : { kind: 'mem', addr: this.amode(r.addr, buf) };
+    return r.kind === 'reg' ? (r as unknown as GprMem) : { kind: 'mem', addr: this.amode(r.addr, buf) };
   }
   private xm(r: VRM, buf: Buf): XmmMem {
-    return r.kind === 'reg' ? { kind: 'reg', reg: x(r.reg) } : { kind: 'mem', addr: this.amode(r.addr, buf) };
+    return r.kind === 'reg' ? (r as unknown as XmmMem) : { kind: 'mem', addr: this.amode(r.addr, buf) };
   }
   private rmi(r: VRMI, buf: Buf): GprMemImm {
     return r.kind === 'imm' ? r : this.rm(r, buf);
@@ -315,15 +318,15 @@ export class X64EmitBackend implements EmitBackend<MInst, X64LabelUse> {
   emitMove(from: Allocation, to: Allocation, buf: Buf): void {
     if (from >= 0 && to >= 0) {
       if (from === to) return;
-      if (pregClass(from) === RegClass.Int) this.e({ kind: 'mov_rr', size: 8, src: g(pregHwEnc(from)), dst: g(pregHwEnc(to)) }, buf);
+      if (pregClass(from) === RegClass.Int) encMovRR(buf, 8, g(pregHwEnc(from)), g(pregHwEnc(to)));
       else this.e({ kind: 'xmm_mov', op: 'movaps', src: { kind: 'reg', reg: x(pregHwEnc(from)) }, dst: x(pregHwEnc(to)) }, buf);
     } else if (from >= 0) {
       const a = this.spillAddr(~to);
-      if (pregClass(from) === RegClass.Int) this.e({ kind: 'store', size: 8, src: g(pregHwEnc(from)), dst: a }, buf);
+      if (pregClass(from) === RegClass.Int) encStore(buf, 8, g(pregHwEnc(from)), a);
       else this.e({ kind: 'xmm_store', op: 'movups', src: x(pregHwEnc(from)), dst: a }, buf);
     } else if (to >= 0) {
       const a = this.spillAddr(~from);
-      if (pregClass(to) === RegClass.Int) this.e({ kind: 'load', size: 8, src: a, dst: g(pregHwEnc(to)) }, buf);
+      if (pregClass(to) === RegClass.Int) encLoad(buf, 8, a, g(pregHwEnc(to)));
       else this.e({ kind: 'xmm_mov', op: 'movups', src: { kind: 'mem', addr: a }, dst: x(pregHwEnc(to)) }, buf);
     } else {
       throw new Error('x64 emit: a stack-to-stack move from the register allocator');
@@ -331,7 +334,7 @@ export class X64EmitBackend implements EmitBackend<MInst, X64LabelUse> {
   }
 
   emitJump(label: MachLabel, buf: Buf): void {
-    this.e({ kind: 'jmp', target: label }, buf);
+    encJmp(buf, label);
   }
 
   // ---- Instructions ---------------------------------------------------------------
@@ -341,17 +344,17 @@ export class X64EmitBackend implements EmitBackend<MInst, X64LabelUse> {
       // Control flow first: a string switch is a chain of comparisons, and
       // jumps, traps and calls are about a third of all MInsts.
       case 'jmp':
-        this.e({ kind: 'jmp', target: blockLabel(m.target) }, buf);
+        encJmp(buf, blockLabel(m.target));
         return;
       case 'jcond':
         if (m.cc2 === undefined) {
-          this.e({ kind: 'jcond', cc: m.cc, taken: blockLabel(m.taken), notTaken: blockLabel(m.notTaken) }, buf);
+          encJcond(buf, m.cc, blockLabel(m.taken), blockLabel(m.notTaken));
         } else if (m.combine === 'and') {
-          this.e({ kind: 'jcc', cc: (m.cc2 ^ 1) as CC, target: blockLabel(m.notTaken) }, buf);
-          this.e({ kind: 'jcond', cc: m.cc, taken: blockLabel(m.taken), notTaken: blockLabel(m.notTaken) }, buf);
+          encJcc(buf, (m.cc2 ^ 1) as CC, blockLabel(m.notTaken));
+          encJcond(buf, m.cc, blockLabel(m.taken), blockLabel(m.notTaken));
         } else {
-          this.e({ kind: 'jcc', cc: m.cc, target: blockLabel(m.taken) }, buf);
-          this.e({ kind: 'jcond', cc: m.cc2, taken: blockLabel(m.taken), notTaken: blockLabel(m.notTaken) }, buf);
+          encJcc(buf, m.cc, blockLabel(m.taken));
+          encJcond(buf, m.cc2, blockLabel(m.taken), blockLabel(m.notTaken));
         }
         return;
       case 'jmp_table':
@@ -383,29 +386,31 @@ export class X64EmitBackend implements EmitBackend<MInst, X64LabelUse> {
         return;
       case 'mov_rr':
         if (m.size === 8 && m.src === m.dst) return;
-        this.e({ kind: 'mov_rr', size: m.size, src: g(m.src), dst: g(m.dst) }, buf);
+        encMovRR(buf, m.size, g(m.src), g(m.dst));
         return;
       case 'mov_ri':
-        this.e({ kind: 'mov_ri', size: m.size, imm: m.imm, dst: g(m.dst) }, buf);
+        encMovRI(buf, m.size, m.imm, g(m.dst));
         return;
       case 'movabs':
         this.e({ kind: 'movabs', imm: m.imm, dst: g(m.dst) }, buf);
         return;
       case 'load':
-        this.e({ kind: 'load', size: m.size, src: this.amode(m.src, buf), dst: g(m.dst) }, buf);
+        encLoad(buf, m.size, this.amode(m.src, buf), g(m.dst));
         return;
       case 'movzx':
+        encExtend(buf, false, m.ext, this.rm(m.src, buf), g(m.dst));
+        return;
       case 'movsx':
-        this.e({ kind: m.kind, ext: m.ext, src: this.rm(m.src, buf), dst: g(m.dst) }, buf);
+        encExtend(buf, true, m.ext, this.rm(m.src, buf), g(m.dst));
         return;
       case 'store':
-        this.e({ kind: 'store', size: m.size, src: g(m.src), dst: this.amode(m.dst, buf) }, buf);
+        encStore(buf, m.size, g(m.src), this.amode(m.dst, buf));
         return;
       case 'store_imm':
         this.e({ kind: 'store_imm', size: m.size, imm: m.imm, dst: this.amode(m.dst, buf) }, buf);
         return;
       case 'lea':
-        this.e({ kind: 'lea', size: m.size, src: this.amode(m.src, buf), dst: g(m.dst) }, buf);
+        encLea(buf, m.size, this.amode(m.src, buf), g(m.dst));
         return;
       case 'get_sp':
         this.e({ kind: 'mov_rr', size: 8, src: rsp, dst: g(m.dst) }, buf);
@@ -428,13 +433,13 @@ export class X64EmitBackend implements EmitBackend<MInst, X64LabelUse> {
       }
       case 'alu':
         check(m.dst === m.src1, m);
-        this.e({ kind: 'alu', op: m.op, size: m.size, src: this.rmi(m.src2, buf), dst: g(m.dst) }, buf);
+        encAlu(buf, m.op, m.size, this.rmi(m.src2, buf), g(m.dst));
         return;
       case 'cmp':
-        this.e({ kind: 'alu', op: 'cmp', size: m.size, src: this.rmi(m.rhs, buf), dst: g(m.lhs) }, buf);
+        encAlu(buf, 'cmp', m.size, this.rmi(m.rhs, buf), g(m.lhs));
         return;
       case 'test':
-        this.e({ kind: 'test', size: m.size, src: this.rmi(m.rhs, buf), dst: g(m.lhs) }, buf);
+        encTest(buf, m.size, this.rmi(m.rhs, buf), g(m.lhs));
         return;
       case 'imul':
         check(m.dst === m.src1, m);
