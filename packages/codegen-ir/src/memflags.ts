@@ -35,6 +35,9 @@ const TRAP_MASK = 0xff << TRAP_SHIFT;
 export type AliasRegion = 'heap' | 'table' | 'vmctx';
 const ALIAS_NAMES: readonly (AliasRegion | undefined)[] = [undefined, 'heap', 'table', 'vmctx'];
 
+/** `MemFlags.fromBits` results by encoding (a handful of distinct values in practice). */
+const INTERNED = new Map<number, MemFlags>();
+
 export class MemFlags {
   /** The raw 16-bit encoding, as stored in the instruction table. */
   readonly bits: number;
@@ -53,8 +56,15 @@ export class MemFlags {
     return MemFlags.new().withNotrap().withAligned();
   }
 
+  /** The flags with encoding `bits` (interned: flags are immutable, and every `dfg.memFlags` call asks). */
   static fromBits(bits: number): MemFlags {
-    return new MemFlags(bits);
+    const b = bits & 0xffff;
+    let f = INTERNED.get(b);
+    if (f === undefined) {
+      f = new MemFlags(b);
+      INTERNED.set(b, f);
+    }
+    return f;
   }
 
   get aligned(): boolean {

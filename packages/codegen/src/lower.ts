@@ -265,10 +265,14 @@ export class Lower<I> {
   private sunk: Uint8Array;
   private instBlock: Int32Array;
 
-  // Emission buffer of the current block, in groups (one per IR instruction).
+  // Emission buffer of the current block, in groups (one per IR instruction,
+  // produced last-to-first). Counted rather than truncated: `length = 0`
+  // frees an array's storage, so every block re-grew all three.
   private tmpInsts: I[] = [];
   private tmpLocs: number[] = [];
+  private numTmp = 0;
   private groupEnds: number[] = [];
+  private numGroups = 0;
   private curLoc = 0xffff_ffff;
   private curInst: Inst = -1;
 
@@ -430,8 +434,8 @@ export class Lower<I> {
 
   /** Append a machine instruction to the current IR instruction's group. */
   emit(inst: I): void {
-    this.tmpInsts.push(inst);
-    this.tmpLocs.push(this.curLoc);
+    this.tmpInsts[this.numTmp] = inst;
+    this.tmpLocs[this.numTmp++] = this.curLoc;
   }
 
   /** The IR instruction being lowered. */
@@ -440,19 +444,19 @@ export class Lower<I> {
   }
 
   private endGroup(): void {
-    this.groupEnds.push(this.tmpInsts.length);
+    this.groupEnds[this.numGroups++] = this.numTmp;
   }
 
   private flushBlock(): void {
     // Groups were produced last-to-first; emit them first-to-last.
     const ends = this.groupEnds;
-    for (let g = ends.length - 1; g >= 0; g--) {
+    const insts = this.tmpInsts;
+    for (let g = this.numGroups - 1; g >= 0; g--) {
       const start = g === 0 ? 0 : ends[g - 1]!;
-      for (let k = start; k < ends[g]!; k++) this.vcode.push(this.tmpInsts[k]!, this.tmpLocs[k]!);
+      for (let k = start; k < ends[g]!; k++) this.vcode.push(insts[k]!, this.tmpLocs[k]!);
     }
-    this.tmpInsts.length = 0;
-    this.tmpLocs.length = 0;
-    this.groupEnds.length = 0;
+    this.numTmp = 0;
+    this.numGroups = 0;
   }
 
   private isPure(i: Inst): boolean {

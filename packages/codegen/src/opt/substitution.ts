@@ -115,11 +115,17 @@ export class Substitution {
         this.rewriteBlockCall(dfg.aux2(inst));
         return;
       case InstructionFormat.BranchTable:
-        forEachBlockCall(dfg, inst, (bc) => this.rewriteBlockCall(bc));
+        this.rewriteTableCalls(inst);
         return;
       default:
         return;
     }
+  }
+
+  // (Separate from `rewriteBlockCalls`: a closure there made V8 allocate a
+  // context on every call — for every instruction of every forward pass.)
+  private rewriteTableCalls(inst: Inst): void {
+    forEachBlockCall(this.dfg, inst, (bc) => this.rewriteBlockCall(bc));
   }
 
   private rewriteBlockCall(bc: BlockCall): void {
