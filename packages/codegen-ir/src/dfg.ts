@@ -398,7 +398,13 @@ export class DataFlowGraph {
   /** Signed 64-bit view of the immediate (as stored: masked to the controlling type). */
   imm64(inst: Inst): bigint {
     const o = inst * IS;
-    return (BigInt(this.insts[o + 6]!) << 32n) | BigInt(this.insts[o + 5]! >>> 0);
+    const hi = this.insts[o + 6]!;
+    const lo = this.insts[o + 5]!;
+    // One BigInt instead of four for the common small values (constants are
+    // read for every rule that looks at an operand).
+    if (hi === 0) return BigInt(lo >>> 0);
+    if (hi === -1 && lo < 0) return BigInt(lo);
+    return (BigInt(hi) << 32n) | BigInt(lo >>> 0);
   }
 
   /** The immediate as an unsigned 64-bit pattern. */

@@ -166,3 +166,21 @@ describe('FunctionStencil / FunctionParameters split', () => {
     expect(f.srcLoc(r)).toBe(0x40);
   });
 });
+
+describe('iconst immediates', () => {
+  it('read back every 64-bit pattern exactly (imm64 and its small-value fast paths)', () => {
+    const values = [0n, 1n, -1n, 42n, 0x7fff_ffffn, -0x8000_0000n, 0x8000_0000n, 0xffff_ffffn, 0x1_0000_0000n, -0x1_0000_0000n];
+    values.push(-0x1_0000_0000n + 5n, -0xffff_ffffn, 0x7fff_ffff_ffff_ffffn, -0x8000_0000_0000_0000n, 0x1234_5678_9abc_def0n);
+    for (let k = 0; k < 64; k++) values.push(1n << BigInt(k), -(1n << BigInt(k)), (1n << BigInt(k)) - 1n);
+    const func = new Function(UserFuncName.user(0, 0), new Signature(CallConv.Wasmtime, [], []));
+    const b = new FunctionBuilder(func);
+    const entry = b.createBlock();
+    b.switchToBlock(entry);
+    b.sealBlock(entry);
+    for (const v of values) {
+      const inst = func.dfg.valueInst(b.ins().iconst(I64, v));
+      expect(func.dfg.imm64(inst), `${v}`).toBe(BigInt.asIntN(64, v));
+      expect(func.dfg.immBits(inst), `${v}`).toBe(BigInt.asUintN(64, v));
+    }
+  });
+});
