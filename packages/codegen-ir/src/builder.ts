@@ -411,7 +411,9 @@ export class FunctionBuilder implements InstInserter {
       }
     }
     const r = results.pop()!;
-    results.length = resultBase;
+    // (Balanced, so normally already equal: assigning `length = 0` would
+    // drop the array's storage, re-grown on the next walk.)
+    if (results.length !== resultBase) results.length = resultBase;
     return dfg.resolveAliases(r);
   }
 

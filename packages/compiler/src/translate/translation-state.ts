@@ -115,7 +115,11 @@ export class TranslationState {
   }
 
   truncate(height: number): void {
-    this.stack.length = height;
+    // Popping keeps the array's storage; assigning a much smaller `length`
+    // trims it (to nothing for 0), and the next pushes re-grow it.
+    const stack = this.stack;
+    if (stack.length < height) stack.length = height;
+    while (stack.length > height) stack.pop();
   }
 
   // --- control stack -------------------------------------------------------------
