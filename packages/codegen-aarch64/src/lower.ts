@@ -4,7 +4,8 @@
  * `lower-rules.ts` are written with — operand helpers that merge
  * definitions into their users (constants into immediates, address
  * arithmetic into addressing modes, compares into flags), width handling
- * for i8/i16/i32 values, and the ABI glue (arguments, calls, returns).
+ * for i8/i16/i32 values, and the A64 instructions of the ABI glue
+ * (arguments, calls, returns), whose steps are codegen's `MachLowerBackend`.
  *
  * Invariant (NarrowBitsUndefined): as on x64, a value of type i8, i16 or
  * i32 lives in the low bits of an X register and the bits above its width
@@ -15,9 +16,8 @@
  *
  * Invariant (FlagsAdjacent): see minst.ts.
  */
-import { CodegenError, type Lower, type LowerBackend, type MachInstAdapter, RegClass, type SigABI } from '@derrick/codegen';
+import { type AbiLoadArea, type AbiPseudoInst, type AbiStoreArea, CodegenError, type Lower, MachLowerBackend, type MachLowerSpec } from '@derrick/codegen';
 import {
-  type DataFlowGraph,
   F32,
   FloatCC,
   type FunctionStencil,
@@ -26,13 +26,10 @@ import {
   type Inst,
   IntCC,
   Opcode,
-  type Signature,
   type Type,
   type Value,
   isFloat,
-  isInt,
   typeBits,
-  typeName,
 } from '@derrick/codegen-ir';
 import { AARCH64_CLOBBER_SETS, CALL_CLOBBERS, computeSigABI } from './abi.js';
 import { encodeImm12 } from './imms.js';
@@ -108,112 +105,65 @@ export interface VAddr {
   readonly uses: readonly string[];
 }
 
-/** The per-function lowering backend (one instance per compiled function). */
-export class AArch64Lower implements LowerBackend<MInst> {
-  readonly adapter: MachInstAdapter<MInst> = minstAdapter(AARCH64_CLOBBER_SETS);
-  readonly sigAbi: SigABI;
-  ctx!: Lower<MInst>;
-  dfg!: DataFlowGraph;
-  retAreaPtr = -1;
-  maxOutgoingArgs = 0;
-  maxRetArea = 0;
-  targets: readonly number[] = [];
-  private readonly sigCache = new Map<Signature, SigABI>();
+/** What the shared lowering scaffolding needs to know about AArch64. */
+const AARCH64_LOWER_SPEC: MachLowerSpec = { name: 'aarch64', computeSigABI, callClobbers: CALL_CLOBBERS };
 
-  constructor(
-    readonly stencil: FunctionStencil,
-    readonly isaFlags: AArch64Flags,
-  ) {
-    this.sigAbi = computeSigABI(stencil.signature);
+/**
+ * The per-function lowering backend (one instance per compiled function):
+ * codegen's `MachLowerBackend` (state, small helpers, ABI glue) with the
+ * A64 instruction builders and operand helpers the rules use.
+ */
+export class AArch64Lower extends MachLowerBackend<MInst, AArch64Flags, CallTargetM> {
+  constructor(stencil: FunctionStencil, isaFlags: AArch64Flags) {
+    super(stencil, isaFlags, minstAdapter(AARCH64_CLOBBER_SETS), AARCH64_LOWER_SPEC);
   }
 
   // ---- LowerBackend ------------------------------------------------------------
 
-  regClassOf(type: Type): RegClass {
-    if (isInt(type)) return RegClass.Int;
-    if (isFloat(type)) return RegClass.Float;
-    throw new CodegenError('unsupported', `the aarch64 backend has no registers for ${typeName(type)} values`);
-  }
-
-  startFunction(ctx: Lower<MInst>): void {
-    this.ctx = ctx;
-    this.dfg = ctx.dfg;
-    if (this.sigAbi.retAreaPtrIndex >= 0) this.retAreaPtr = ctx.tmp(RegClass.Int);
-  }
-
-  lowerInst(_ctx: Lower<MInst>, inst: Inst): void {
+  override lowerInst(_ctx: Lower<MInst>, inst: Inst): void {
     dispatchLowering(this, inst);
   }
 
-  lowerBranch(_ctx: Lower<MInst>, inst: Inst, targets: readonly number[]): void {
+  override lowerBranch(_ctx: Lower<MInst>, inst: Inst, targets: readonly number[]): void {
     this.targets = targets;
     dispatchLowering(this, inst);
   }
 
-  lowerArgs(ctx: Lower<MInst>, params: readonly Value[]): void {
-    const regs: R[] = [];
-    const pregs: number[] = [];
-    const loads: MInst[] = [];
-    const abi = this.sigAbi;
-    const place = (vr: R, type: Type, k: number): void => {
-      const loc = abi.params[k]!.loc;
-      if (loc.kind === 'reg') {
-        regs.push(vr);
-        pregs.push(loc.preg);
-      } else {
-        loads.push(
-          isFloat(type)
-            ? { kind: 'frame_mem', store: false, area: 'incoming_arg', slot: 0, disp: loc.offset, fpSize: type === F32 ? 4 : 8, rt: vr }
-            : { kind: 'frame_mem', store: false, area: 'incoming_arg', slot: 0, disp: loc.offset, op: 'ldr_x', rt: vr },
-        );
-      }
-    };
-    params.forEach((p, k) => place(ctx.def(p), ctx.typeOf(p), k));
-    if (abi.retAreaPtrIndex >= 0) place(this.retAreaPtr, I64, abi.retAreaPtrIndex);
-    ctx.emit({ kind: 'args', regs, pregs });
-    for (const l of loads) ctx.emit(l);
+  // ---- What MachLowerBackend's ABI glue builds with -------------------------------
+
+  protected override pseudo(m: AbiPseudoInst<CallTargetM>): MInst {
+    return m;
   }
 
-  genJump(target: number): MInst {
-    return { kind: 'jmp', target };
+  protected override genAbiLoad(area: AbiLoadArea, offset: number, type: Type, rt: R): MInst {
+    return isFloat(type)
+      ? { kind: 'frame_mem', store: false, area, slot: 0, disp: offset, fpSize: type === F32 ? 4 : 8, rt }
+      : { kind: 'frame_mem', store: false, area, slot: 0, disp: offset, op: 'ldr_x', rt };
   }
 
-  // ---- Small helpers the rules use ---------------------------------------------
+  /** `ret_area_ptr`: through the pointer the caller passed in x8 (kept in `retAreaPtr`). */
+  protected override genAbiStore(area: AbiStoreArea, offset: number, type: Type, rt: R): MInst {
+    if (area === 'ret_area_ptr') {
+      const addr: Amode = { kind: 'offset', rn: G(this.retAreaPtr), offset };
+      return isFloat(type)
+        ? op({ kind: 'fpu_store', size: type === F32 ? 4 : 8, rt: rt as Vreg, addr }, ['rt', 'addr.rn'], [])
+        : op({ kind: 'store', op: 'str_x', rt: G(rt), addr }, ['rt', 'addr.rn'], []);
+    }
+    return isFloat(type)
+      ? { kind: 'frame_mem', store: true, area, slot: 0, disp: offset, fpSize: type === F32 ? 4 : 8, rt }
+      : { kind: 'frame_mem', store: true, area, slot: 0, disp: offset, op: 'str_x', rt };
+  }
 
-  emit(m: MInst): void {
-    this.ctx.emit(m);
-  }
-  /** Emit one A64 instruction over vregs. */
-  op(inst: AInst, uses: readonly string[], defs: readonly string[]): void {
-    this.ctx.emit(op(inst, uses, defs));
-  }
-  put(v: Value): R {
-    return this.ctx.put(v);
-  }
-  def(v: Value): R {
-    return this.ctx.def(v);
-  }
-  tmpInt(): R {
-    return this.ctx.tmp(RegClass.Int);
-  }
-  tmpFloat(): R {
-    return this.ctx.tmp(RegClass.Float);
-  }
-  arg(inst: Inst, k: number): Value {
-    return this.dfg.arg(inst, k);
-  }
-  result(inst: Inst): Value {
-    return this.dfg.firstResult(inst);
-  }
-  ty(inst: Inst): Type {
-    return this.dfg.ctrlType(inst);
-  }
-  typeOf(v: Value): Type {
-    return this.dfg.typeOf(v);
+  protected override genRetAreaAddr(dst: R): MInst {
+    return { kind: 'frame_addr', area: 'ret_area', slot: 0, disp: 0, dst };
   }
 
   // ---- Instruction builders (register fields are vregs) -------------------------
 
+  /** Emit one A64 instruction over vregs. */
+  op(inst: AInst, uses: readonly string[], defs: readonly string[]): void {
+    this.ctx.emit(op(inst, uses, defs));
+  }
   /** `dst = a op b` (shifted-register form). */
   alu(opName: AluOp, size: Size, a: R, b: R, dst: R = this.tmpInt()): R {
     this.op({ kind: 'alu_rrr', op: opName, size, rd: G(dst), rn: G(a), rm: G(b) }, ['rn', 'rm'], ['rd']);
@@ -282,7 +232,7 @@ export class AArch64Lower implements LowerBackend<MInst> {
     return this.bitfield(signed ? 'sbfm' : 'ubfm', 4, this.put(v), 0, w - 1);
   }
   /** `v` zero- or sign-extended to 64 bits. */
-  extendTo64(v: Value, signed: boolean): R {
+  override extendTo64(v: Value, signed: boolean): R {
     const ty = this.typeOf(v);
     if (ty === I64) return this.put(v);
     const w = typeBits(ty);
@@ -404,92 +354,4 @@ export class AArch64Lower implements LowerBackend<MInst> {
   fstore(size: 4 | 8, src: R, a: VAddr): void {
     this.op({ kind: 'fpu_store', size, rt: src as Vreg, addr: a.addr }, ['rt', ...a.uses], []);
   }
-
-  sigAbiOf(sig: Signature): SigABI {
-    let s = this.sigCache.get(sig);
-    if (s === undefined) {
-      s = computeSigABI(sig);
-      this.sigCache.set(sig, s);
-    }
-    return s;
-  }
-
-  private extendForAbi(v: Value, ext: string, type: Type): R {
-    if (ext === 'uext' && isInt(type) && type !== I64) return this.extendTo64(v, false);
-    if (ext === 'sext' && isInt(type) && type !== I64) return this.extendTo64(v, true);
-    return this.put(v);
-  }
-
-  /** Lower a call: arguments to their locations, the call, results from theirs. */
-  lowerCall(inst: Inst, sig: Signature, target: CallTargetM, args: readonly Value[]): void {
-    const abi = this.sigAbiOf(sig);
-    const uses: R[] = [];
-    const usePregs: number[] = [];
-    const stores: MInst[] = [];
-    const placeArg = (vr: R, type: Type, k: number): void => {
-      const loc = abi.params[k]!.loc;
-      if (loc.kind === 'reg') {
-        uses.push(vr);
-        usePregs.push(loc.preg);
-      } else {
-        stores.push(
-          isFloat(type)
-            ? { kind: 'frame_mem', store: true, area: 'outgoing_arg', slot: 0, disp: loc.offset, fpSize: type === F32 ? 4 : 8, rt: vr }
-            : { kind: 'frame_mem', store: true, area: 'outgoing_arg', slot: 0, disp: loc.offset, op: 'str_x', rt: vr },
-        );
-      }
-    };
-    args.forEach((v, k) => {
-      const p = abi.params[k]!;
-      placeArg(this.extendForAbi(v, p.extension, p.type), p.type, k);
-    });
-    if (abi.retAreaPtrIndex >= 0) {
-      const t = this.tmpInt();
-      this.emit({ kind: 'frame_addr', area: 'ret_area', slot: 0, disp: 0, dst: t });
-      placeArg(t, I64, abi.retAreaPtrIndex);
-    }
-    for (const s of stores) this.emit(s);
-    this.maxOutgoingArgs = Math.max(this.maxOutgoingArgs, abi.stackArgSize);
-    this.maxRetArea = Math.max(this.maxRetArea, abi.retAreaSize);
-    const defs: R[] = [];
-    const defPregs: number[] = [];
-    const loads: MInst[] = [];
-    this.dfg.instResults(inst).forEach((rv, k) => {
-      const r = abi.rets[k]!;
-      const d = this.def(rv);
-      if (r.loc.kind === 'reg') {
-        defs.push(d);
-        defPregs.push(r.loc.preg);
-      } else {
-        loads.push(
-          isFloat(r.type)
-            ? { kind: 'frame_mem', store: false, area: 'ret_area', slot: 0, disp: r.loc.offset, fpSize: r.type === F32 ? 4 : 8, rt: d }
-            : { kind: 'frame_mem', store: false, area: 'ret_area', slot: 0, disp: r.loc.offset, op: 'ldr_x', rt: d },
-        );
-      }
-    });
-    this.emit({ kind: 'call', target, uses, usePregs, defs, defPregs, clobbers: CALL_CLOBBERS });
-    for (const l of loads) this.emit(l);
-  }
-
-  /** Lower `return args`: overflow results stored through the return-area pointer (x8 at entry). */
-  lowerReturn(args: readonly Value[]): void {
-    const abi = this.sigAbi;
-    const regs: R[] = [];
-    const pregs: number[] = [];
-    args.forEach((v, k) => {
-      const r = abi.rets[k]!;
-      const vr = this.extendForAbi(v, r.extension, r.type);
-      if (r.loc.kind === 'reg') {
-        regs.push(vr);
-        pregs.push(r.loc.preg);
-      } else {
-        const a: VAddr = { addr: { kind: 'offset', rn: G(this.retAreaPtr), offset: r.loc.offset }, uses: ['addr.rn'] };
-        if (isFloat(r.type)) this.fstore(r.type === F32 ? 4 : 8, vr, a);
-        else this.store('str_x', vr, a);
-      }
-    });
-    this.emit({ kind: 'ret', regs, pregs });
-  }
 }
-

@@ -34,7 +34,7 @@
  * `ldr`, `str`, `add` for large frame offsets — none of which set flags)
  * can come between them.
  */
-import { InstFlags, type MachInstAdapter, type OperandVisitor, type PRegSet } from '@derrick/codegen';
+import { type AbiPseudoInst, InstFlags, type MachInstAdapter, type OperandVisitor, type PRegSet } from '@derrick/codegen';
 import type { ExternalName } from '@derrick/codegen-ir';
 import type { Cond, Inst, LoadOp, StoreOp } from './inst.js';
 import { printInst } from './print.js';
@@ -63,11 +63,11 @@ export interface CvtF2I {
 }
 
 export type MInst =
+  // ---- pseudo-instructions the shared ABI glue builds: `args` (defines the
+  // parameters arriving in registers), `ret` (epilogue and return), `jmp`,
+  // `call` (codegen's lower-backend.ts)
+  | AbiPseudoInst<CallTargetM>
   // ---- function boundary
-  /** Defines the parameters arriving in registers (emits nothing). */
-  | { readonly kind: 'args'; readonly regs: R[]; readonly pregs: readonly number[] }
-  /** Epilogue and `ret`; the results in their ABI registers. */
-  | { readonly kind: 'ret'; readonly regs: R[]; readonly pregs: readonly number[] }
   /** Defines `dst` with no particular value (emits nothing). */
   | { readonly kind: 'undef'; dst: R }
   // ---- one A64 instruction (see the module comment)
@@ -116,21 +116,11 @@ export type MInst =
   /** `popcnt` through NEON: fmov to v31, `cnt`, `addv`, `umov`. */
   | { readonly kind: 'popcnt'; readonly size: 4 | 8; src: R; dst: R }
   // ---- control flow (targets are VCode block indices)
-  | { readonly kind: 'jmp'; readonly target: number }
   | { readonly kind: 'br'; readonly cond: Cond; readonly taken: number; readonly notTaken: number }
   /** `cbnz`/`cbz rt` → `taken`, else `notTaken` (a branch on a value, no flags). */
   | { readonly kind: 'br_zero'; readonly nonzero: boolean; readonly size: 4 | 8; rt: R; readonly taken: number; readonly notTaken: number }
   /** `br_table`: bounds check, then an `adr`-based jump through an inline table; uses x16/x17. */
   | { readonly kind: 'jmp_table'; idx: R; readonly idx64: boolean; readonly defaultTarget: number; readonly targets: readonly number[] }
-  | {
-      readonly kind: 'call';
-      readonly target: CallTargetM;
-      readonly uses: R[];
-      readonly usePregs: readonly number[];
-      readonly defs: R[];
-      readonly defPregs: readonly number[];
-      readonly clobbers: number;
-    }
   /** An unconditional trap (terminator). */
   | { readonly kind: 'trap'; readonly code: number }
   /** Trap if `cond` holds (flags set by the previous MInst). */

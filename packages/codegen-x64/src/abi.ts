@@ -34,8 +34,8 @@
  * pseudo-instruction sequences, prologues and trap stubs use inside one
  * instruction.
  */
-import { type ABIArg, CodegenError, type MachineEnv, PRegSet, RegClass, type SigABI, preg } from '@derrick/codegen';
-import { CallConv, type Signature, type Type, I64, callConvName, isFloat, isInt, typeName } from '@derrick/codegen-ir';
+import { type AbiMachineSpec, type MachineEnv, PRegSet, RegClass, type SigABI, computeSigABIWith, preg } from '@derrick/codegen';
+import { CallConv, type Signature } from '@derrick/codegen-ir';
 import { r10, r11, r12, r13, r14, r15, r8, r9, rax, rbx, rcx, rdi, rdx, rsi } from './regs.js';
 
 export const gprPReg = (hw: number): number => preg(RegClass.Int, hw);
@@ -73,60 +73,19 @@ export const X64_MACHINE_ENV: MachineEnv = {
   scratch: [gprPReg(SCRATCH_GPR), xmmPReg(SCRATCH_XMM)],
 };
 
-const SUPPORTED: ReadonlySet<CallConv> = new Set([CallConv.SystemV, CallConv.Fast, CallConv.Cold, CallConv.Tail, CallConv.Wasmtime]);
+/** The System V AMD64 register assignment, for codegen's `computeSigABIWith`. */
+const X64_ABI: AbiMachineSpec = {
+  isaName: 'x64',
+  callConvs: new Set([CallConv.SystemV, CallConv.Fast, CallConv.Cold, CallConv.Tail, CallConv.Wasmtime]),
+  intArgRegs: INT_ARG_REGS.map(gprPReg),
+  floatArgRegs: FLOAT_ARG_REGS.map(xmmPReg),
+  intRetRegs: INT_RET_REGS.map(gprPReg),
+  floatRetRegs: FLOAT_RET_REGS.map(xmmPReg),
+  // The hidden return-area pointer is the next integer parameter.
+  retAreaPtrReg: -1,
+};
 
 /** The locations of `sig`'s parameters and results (see the module comment). */
 export function computeSigABI(sig: Signature): SigABI {
-  if (!SUPPORTED.has(sig.callConv)) {
-    throw new CodegenError('unsupported', `the x64 backend does not support the ${callConvName(sig.callConv)} calling convention`);
-  }
-  const classOf = (t: Type): 'int' | 'float' => {
-    if (isInt(t)) return 'int';
-    if (isFloat(t)) return 'float';
-    throw new CodegenError('unsupported', `values of type ${typeName(t)} cannot be passed or returned yet`);
-  };
-
-  // Results first: they decide whether a return area (and its pointer) exists.
-  const rets: ABIArg[] = [];
-  let ni = 0;
-  let nf = 0;
-  let retArea = 0;
-  for (const r of sig.returns) {
-    const c = classOf(r.type);
-    let loc: ABIArg['loc'];
-    if (c === 'int' && ni < INT_RET_REGS.length) loc = { kind: 'reg', preg: gprPReg(INT_RET_REGS[ni++]!) };
-    else if (c === 'float' && nf < FLOAT_RET_REGS.length) loc = { kind: 'reg', preg: xmmPReg(FLOAT_RET_REGS[nf++]!) };
-    else {
-      loc = { kind: 'stack', offset: retArea };
-      retArea += 8;
-    }
-    rets.push({ type: r.type, loc, extension: r.extension, purpose: r.purpose });
-  }
-
-  const params: ABIArg[] = [];
-  ni = 0;
-  nf = 0;
-  let stack = 0;
-  const place = (type: Type): ABIArg['loc'] => {
-    const c = classOf(type);
-    if (c === 'int' && ni < INT_ARG_REGS.length) return { kind: 'reg', preg: gprPReg(INT_ARG_REGS[ni++]!) };
-    if (c === 'float' && nf < FLOAT_ARG_REGS.length) return { kind: 'reg', preg: xmmPReg(FLOAT_ARG_REGS[nf++]!) };
-    const loc = { kind: 'stack' as const, offset: stack };
-    stack += 8;
-    return loc;
-  };
-  for (const p of sig.params) params.push({ type: p.type, loc: place(p.type), extension: p.extension, purpose: p.purpose });
-  let retAreaPtrIndex = -1;
-  if (retArea > 0) {
-    retAreaPtrIndex = params.length;
-    params.push({ type: I64, loc: place(I64), extension: 'none', purpose: 'sret' });
-  }
-  return {
-    params,
-    rets,
-    stackArgSize: (stack + 15) & ~15,
-    retAreaSize: (retArea + 15) & ~15,
-    retAreaPtrIndex,
-    vmctxIndex: sig.params.findIndex((p) => p.purpose === 'vmctx'),
-  };
+  return computeSigABIWith(sig, X64_ABI);
 }

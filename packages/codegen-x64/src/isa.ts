@@ -5,19 +5,14 @@
  */
 import {
   CodegenError,
-  compileWithBackend,
+  MachIsa,
   type MachineBackendParts,
-  CompiledCodeStencil,
-  type CompileOptions,
   type IsaBuilder,
-  type MachBuffer,
+  type MachIsaOptions,
   type Reloc,
-  type RuntimeAbi,
-  SettingsBuilder,
   type SharedFlags,
-  type TargetIsa,
+  machIsaBuilder,
 } from '@derrick/codegen';
-import type { FunctionStencil, Signature } from '@derrick/codegen-ir';
 import type { MInst } from './minst.js';
 import { CALLEE_SAVED_GPRS, X64_MACHINE_ENV, gprPReg } from './abi.js';
 import { createX64Buffer } from './emit.js';
@@ -29,43 +24,18 @@ import { X64EmitBackend } from './vcode-emit.js';
 
 export const X64_DEFAULT_TRIPLE = 'x86_64-unknown-linux-gnu';
 
-export interface X64IsaOptions {
-  /** Run the register allocator's input validation on every function (slow; for tests). */
-  readonly validateRegalloc?: boolean;
-}
+export type X64IsaOptions = MachIsaOptions;
 
-export class X64Isa implements TargetIsa<X64LabelUse> {
-  readonly name = 'x64';
-  readonly pointerBytes = 8;
-  readonly functionAlignment = 16;
-  readonly labelUses: readonly X64LabelUse[] = [JmpRel32, PCRel32];
+export class X64Isa extends MachIsa<MInst, X64LabelUse, X64Flags> {
+  override readonly name = 'x64';
+  override readonly labelUses: readonly X64LabelUse[] = [JmpRel32, PCRel32];
 
-  constructor(
-    readonly triple: string,
-    readonly flags: SharedFlags,
-    readonly isaFlags: X64Flags,
-    readonly options: X64IsaOptions = {},
-  ) {}
-
-  labelUseForReloc(reloc: Reloc, addend: number): X64LabelUse | undefined {
+  override labelUseForReloc(reloc: Reloc, addend: number): X64LabelUse | undefined {
     return labelUseFromReloc(reloc, addend);
   }
 
-  createBuffer(): MachBuffer<X64LabelUse> {
-    return createX64Buffer();
-  }
-
-  hashKey(): string {
-    return `${this.name}|${this.triple}|${this.flags.hashKey()}|${this.isaFlags.hashKey()}`;
-  }
-
-  compileFunction(stencil: FunctionStencil, options: CompileOptions = {}): CompiledCodeStencil {
-    return compileWithBackend(stencil, this.#parts, { ...options, validateRegalloc: this.options.validateRegalloc ?? false });
-  }
-
-  /** What differs from the other backends in codegen's shared pipeline (`compileWithBackend`). */
-  readonly #parts: MachineBackendParts<MInst, X64LabelUse> = {
-    name: 'x64',
+  protected override readonly parts: MachineBackendParts<MInst, X64LabelUse> = {
+    name: this.name,
     functionAlignment: this.functionAlignment,
     machineEnv: X64_MACHINE_ENV,
     calleeSaved: CALLEE_SAVED_GPRS.map(gprPReg),
@@ -76,13 +46,7 @@ export class X64Isa implements TargetIsa<X64LabelUse> {
     createEmitter: (info) => new X64EmitBackend(info),
   };
 
-  emitArrayToWasmTrampoline(sig: Signature, abi: RuntimeAbi): CompiledCodeStencil {
-    return emitArrayToWasmTrampoline(sig, abi);
-  }
-
-  emitWasmToArrayTrampoline(sig: Signature, abi: RuntimeAbi): CompiledCodeStencil {
-    return emitWasmToArrayTrampoline(sig, abi);
-  }
+  protected override readonly trampolines = { emitArrayToWasmTrampoline, emitWasmToArrayTrampoline };
 }
 
 /** The ISA flags x86-64 SIMD lowerings rely on, with the features' names. */
@@ -112,15 +76,8 @@ export function checkSimdIsaLevel(shared: SharedFlags, isa: X64Flags): void {
 /** An `IsaBuilder` for x86-64: set ISA flags on `settings`, then `finish(shared)`. */
 export function x64IsaBuilder(triple: string = X64_DEFAULT_TRIPLE, options: X64IsaOptions = {}): IsaBuilder<X64LabelUse> {
   if (!/^x86_64-/.test(triple)) throw new CodegenError('invalid-settings', `not an x86-64 triple: ${triple}`);
-  const settings = new SettingsBuilder<X64FlagValues>(X64_SETTINGS);
-  return {
-    triple,
-    settingGroup: X64_SETTINGS,
-    settings,
-    finish(shared: SharedFlags): X64Isa {
-      const isaFlags = settings.finish();
-      checkSimdIsaLevel(shared, isaFlags);
-      return new X64Isa(triple, shared, isaFlags, options);
-    },
-  };
+  return machIsaBuilder<X64FlagValues, X64LabelUse>(triple, X64_SETTINGS, (shared, isaFlags) => {
+    checkSimdIsaLevel(shared, isaFlags);
+    return new X64Isa(triple, shared, isaFlags, options);
+  });
 }

@@ -9,7 +9,8 @@
  * operand helpers that merge definitions into their users (constants into
  * immediates, single-use loads into memory operands, address arithmetic into
  * addressing modes, compares into flags), width handling for i8/i16
- * values, and the ABI glue (arguments, calls, returns).
+ * values, and the x64 instructions of the ABI glue (arguments, calls,
+ * returns), whose steps are codegen's `MachLowerBackend`.
  *
  * Invariant (NarrowBitsUndefined): a value of type i8, i16 or i32 lives in
  * the low bits of a 64-bit register; the bits above its width are
@@ -24,15 +25,15 @@
  * moves (`mov`, which leave the flags alone) can come between them.
  */
 import {
+  type AbiLoadArea,
+  type AbiPseudoInst,
+  type AbiStoreArea,
   CodegenError,
   type Lower,
-  type LowerBackend,
-  type MachInstAdapter,
-  RegClass,
-  type SigABI,
+  MachLowerBackend,
+  type MachLowerSpec,
 } from '@derrick/codegen';
 import {
-  type DataFlowGraph,
   FloatCC,
   type FunctionStencil,
   I32,
@@ -42,11 +43,9 @@ import {
   type Inst,
   IntCC,
   Opcode,
-  type Signature,
   type Type,
   type Value,
   isFloat,
-  isInt,
   typeBits,
   typeName,
 } from '@derrick/codegen-ir';
@@ -156,114 +155,55 @@ export function scalarConst(bits: bigint, size: 4 | 8): VAmode {
 
 export const SIGN_BIT: Record<4 | 8, bigint> = { 4: 0x8000_0000n, 8: 0x8000_0000_0000_0000n };
 
-/** The per-function lowering backend (one instance per compiled function). */
-export class X64Lower implements LowerBackend<MInst> {
-  readonly adapter: MachInstAdapter<MInst> = minstAdapter(X64_CLOBBER_SETS);
-  readonly sigAbi: SigABI;
-  /** The current driver context (set by `startFunction`). */
-  ctx!: Lower<MInst>;
-  dfg!: DataFlowGraph;
-  /** The hidden return-area pointer's vreg, or -1. */
-  retAreaPtr = -1;
-  /** Largest outgoing stack-argument area and return area over all calls. */
-  maxOutgoingArgs = 0;
-  maxRetArea = 0;
-  /** The branch targets of the terminator being lowered. */
-  targets: readonly number[] = [];
-  private readonly sigCache = new Map<Signature, SigABI>();
+/** What the shared lowering scaffolding needs to know about x64. */
+const X64_LOWER_SPEC: MachLowerSpec = { name: 'x64', computeSigABI, callClobbers: CALL_CLOBBERS };
 
-  constructor(
-    readonly stencil: FunctionStencil,
-    readonly isaFlags: X64Flags,
-  ) {
-    this.sigAbi = computeSigABI(stencil.signature);
+/**
+ * The per-function lowering backend (one instance per compiled function):
+ * codegen's `MachLowerBackend` (state, small helpers, ABI glue) with the x64
+ * rules' operand helpers and instructions.
+ */
+export class X64Lower extends MachLowerBackend<MInst, X64Flags, CallTargetM> {
+  constructor(stencil: FunctionStencil, isaFlags: X64Flags) {
+    super(stencil, isaFlags, minstAdapter(X64_CLOBBER_SETS), X64_LOWER_SPEC);
   }
 
   // ---- LowerBackend ------------------------------------------------------------
 
-  regClassOf(type: Type): RegClass {
-    if (isInt(type)) return RegClass.Int;
-    if (isFloat(type)) return RegClass.Float;
-    throw new CodegenError('unsupported', `the x64 backend has no registers for ${typeName(type)} values`);
-  }
-
-  startFunction(ctx: Lower<MInst>): void {
-    this.ctx = ctx;
-    this.dfg = ctx.dfg;
-    if (this.sigAbi.retAreaPtrIndex >= 0) this.retAreaPtr = ctx.tmp(RegClass.Int);
-  }
-
-  lowerInst(_ctx: Lower<MInst>, inst: Inst): void {
+  override lowerInst(_ctx: Lower<MInst>, inst: Inst): void {
     dispatchLowering(this, inst);
   }
 
-  lowerBranch(_ctx: Lower<MInst>, inst: Inst, targets: readonly number[]): void {
+  override lowerBranch(_ctx: Lower<MInst>, inst: Inst, targets: readonly number[]): void {
     this.targets = targets;
     dispatchLowering(this, inst);
   }
 
-  lowerArgs(ctx: Lower<MInst>, params: readonly Value[]): void {
-    const regs: R[] = [];
-    const pregs: number[] = [];
-    const loads: MInst[] = [];
-    const abi = this.sigAbi;
-    const place = (vr: R, type: Type, k: number): void => {
-      const loc = abi.params[k]!.loc;
-      if (loc.kind === 'reg') {
-        regs.push(vr);
-        pregs.push(loc.preg);
-      } else {
-        const addr: VAmode = { kind: 'incoming_arg', disp: loc.offset };
-        loads.push(
-          isFloat(type)
-            ? { kind: 'xmm_load', op: type === F32 ? 'movss' : 'movsd', src: addr, dst: vr }
-            : { kind: 'load', size: 8, src: addr, dst: vr },
-        );
-      }
-    };
-    params.forEach((p, k) => place(ctx.def(p), ctx.typeOf(p), k));
-    if (abi.retAreaPtrIndex >= 0) place(this.retAreaPtr, I64, abi.retAreaPtrIndex);
-    ctx.emit({ kind: 'args', regs, pregs });
-    for (const l of loads) ctx.emit(l);
+  // ---- What MachLowerBackend's ABI glue builds with -------------------------------
+
+  protected override pseudo(m: AbiPseudoInst<CallTargetM>): MInst {
+    return m;
   }
 
-  genJump(target: number): MInst {
-    return { kind: 'jmp', target };
+  protected override genAbiLoad(area: AbiLoadArea, offset: number, type: Type, dst: R): MInst {
+    const src: VAmode = { kind: area, disp: offset };
+    return isFloat(type) ? { kind: 'xmm_load', op: type === F32 ? 'movss' : 'movsd', src, dst } : { kind: 'load', size: 8, src, dst };
   }
 
-  // ---- Small helpers the rules use ---------------------------------------------
+  protected override genAbiStore(area: AbiStoreArea, offset: number, type: Type, src: R): MInst {
+    const dst: VAmode = area === 'outgoing_arg' ? { kind: 'outgoing_arg', disp: offset } : { kind: 'reg_disp', base: this.retAreaPtr, disp: offset };
+    return isFloat(type) ? { kind: 'xmm_store', op: type === F32 ? 'movss' : 'movsd', src, dst } : { kind: 'store', size: 8, src, dst };
+  }
 
-  emit(m: MInst): void {
-    this.ctx.emit(m);
+  protected override genRetAreaAddr(dst: R): MInst {
+    return { kind: 'lea', size: 8, src: { kind: 'ret_area', disp: 0 }, dst };
   }
-  put(v: Value): R {
-    return this.ctx.put(v);
+
+  override extendTo64(v: Value, signed: boolean): R {
+    return signed ? this.signExtend64(v) : this.zeroExtend64(v);
   }
-  def(v: Value): R {
-    return this.ctx.def(v);
-  }
-  tmpInt(): R {
-    return this.ctx.tmp(RegClass.Int);
-  }
-  tmpFloat(): R {
-    return this.ctx.tmp(RegClass.Float);
-  }
-  arg(inst: Inst, k: number): Value {
-    return this.dfg.arg(inst, k);
-  }
-  result(inst: Inst): Value {
-    return this.dfg.firstResult(inst);
-  }
-  /** Controlling type of `inst`. */
-  ty(inst: Inst): Type {
-    return this.dfg.ctrlType(inst);
-  }
-  typeOf(v: Value): Type {
-    return this.dfg.typeOf(v);
-  }
-  unsupported(what: string): CodegenError {
-    return this.ctx.unsupported(what);
-  }
+
+  // ---- Operand helpers the rules use -------------------------------------------
 
   /**
    * If `v` is an `iconst` usable as the signed 32-bit immediate of a
@@ -457,101 +397,6 @@ export class X64Lower implements LowerBackend<MInst> {
     const op = this.typeOf(a) === F32 ? 'ucomiss' : 'ucomisd';
     this.emit({ kind: 'xmm_cmp', op, lhs: this.put(l), rhs: this.xrm(r, user) });
     return f.cc2 === undefined ? { cc: f.cc } : { cc: f.cc, cc2: f.cc2, combine: f.combine! };
-  }
-
-  /** The ABI of a callee signature (cached per signature object). */
-  sigAbiOf(sig: Signature): SigABI {
-    let s = this.sigCache.get(sig);
-    if (s === undefined) {
-      s = computeSigABI(sig);
-      this.sigCache.set(sig, s);
-    }
-    return s;
-  }
-
-  /** Lower a call: arguments to their locations, the call, results from theirs. */
-  lowerCall(inst: Inst, sig: Signature, target: CallTargetM, args: readonly Value[]): void {
-    const abi = this.sigAbiOf(sig);
-    const uses: R[] = [];
-    const usePregs: number[] = [];
-    const stores: MInst[] = [];
-    const placeArg = (vr: R, type: Type, k: number): void => {
-      const loc = abi.params[k]!.loc;
-      if (loc.kind === 'reg') {
-        uses.push(vr);
-        usePregs.push(loc.preg);
-      } else {
-        const dst: VAmode = { kind: 'outgoing_arg', disp: loc.offset };
-        stores.push(
-          isFloat(type)
-            ? { kind: 'xmm_store', op: type === F32 ? 'movss' : 'movsd', src: vr, dst }
-            : { kind: 'store', size: 8, src: vr, dst },
-        );
-      }
-    };
-    args.forEach((v, k) => {
-      const p = abi.params[k]!;
-      let vr: R;
-      if (p.extension === 'uext' && isInt(p.type) && p.type !== I64) vr = this.zeroExtend64(v);
-      else if (p.extension === 'sext' && isInt(p.type) && p.type !== I64) vr = this.signExtend64(v);
-      else vr = this.put(v);
-      placeArg(vr, p.type, k);
-    });
-    if (abi.retAreaPtrIndex >= 0) {
-      const t = this.tmpInt();
-      this.emit({ kind: 'lea', size: 8, src: { kind: 'ret_area', disp: 0 }, dst: t });
-      placeArg(t, I64, abi.retAreaPtrIndex);
-    }
-    for (const s of stores) this.emit(s);
-    this.maxOutgoingArgs = Math.max(this.maxOutgoingArgs, abi.stackArgSize);
-    this.maxRetArea = Math.max(this.maxRetArea, abi.retAreaSize);
-    const defs: R[] = [];
-    const defPregs: number[] = [];
-    const loads: MInst[] = [];
-    const results = this.dfg.instResults(inst);
-    results.forEach((rv, k) => {
-      const r = abi.rets[k]!;
-      const d = this.def(rv);
-      if (r.loc.kind === 'reg') {
-        defs.push(d);
-        defPregs.push(r.loc.preg);
-      } else {
-        const src: VAmode = { kind: 'ret_area', disp: r.loc.offset };
-        loads.push(
-          isFloat(r.type)
-            ? { kind: 'xmm_load', op: r.type === F32 ? 'movss' : 'movsd', src, dst: d }
-            : { kind: 'load', size: 8, src, dst: d },
-        );
-      }
-    });
-    this.emit({ kind: 'call', target, uses, usePregs, defs, defPregs, clobbers: CALL_CLOBBERS });
-    for (const l of loads) this.emit(l);
-  }
-
-  /** Lower `return args`: overflow results stored through the return-area pointer, the rest in registers. */
-  lowerReturn(args: readonly Value[]): void {
-    const abi = this.sigAbi;
-    const regs: R[] = [];
-    const pregs: number[] = [];
-    args.forEach((v, k) => {
-      const r = abi.rets[k]!;
-      let vr: R;
-      if (r.extension === 'uext' && isInt(r.type) && r.type !== I64) vr = this.zeroExtend64(v);
-      else if (r.extension === 'sext' && isInt(r.type) && r.type !== I64) vr = this.signExtend64(v);
-      else vr = this.put(v);
-      if (r.loc.kind === 'reg') {
-        regs.push(vr);
-        pregs.push(r.loc.preg);
-      } else {
-        const dst: VAmode = { kind: 'reg_disp', base: this.retAreaPtr, disp: r.loc.offset };
-        this.emit(
-          isFloat(r.type)
-            ? { kind: 'xmm_store', op: r.type === F32 ? 'movss' : 'movsd', src: vr, dst }
-            : { kind: 'store', size: 8, src: vr, dst },
-        );
-      }
-    });
-    this.emit({ kind: 'ret', regs, pregs });
   }
 }
 

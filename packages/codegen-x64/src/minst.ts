@@ -18,7 +18,7 @@
  * scratch registers `r11` and `xmm15` (never allocated, only used by the
  * allocator between instructions); any other temporary is an early def.
  */
-import { InstFlags, type MachInstAdapter, type OperandVisitor, type PRegSet } from '@derrick/codegen';
+import { type AbiPseudoInst, InstFlags, type MachInstAdapter, type OperandVisitor, type PRegSet } from '@derrick/codegen';
 import type { ExternalName } from '@derrick/codegen-ir';
 import type { AluOp, BitCountOp, CC, ExtMode, MulDivOp, Shift, ShiftOp, UnaryOp, XmmMovOp, XmmRmROp } from './inst.js';
 
@@ -62,11 +62,11 @@ export interface CvtF2I {
 export type RoundKind = 'ceil' | 'floor' | 'trunc' | 'nearest';
 
 export type MInst =
+  // ---- pseudo-instructions the shared ABI glue builds: `args` (defines the
+  // parameters arriving in registers), `ret` (epilogue and return), `jmp`,
+  // `call` (codegen's lower-backend.ts)
+  | AbiPseudoInst<CallTargetM>
   // ---- pseudo: function boundary
-  /** Defines the parameters arriving in registers (emits nothing). */
-  | { readonly kind: 'args'; readonly regs: R[]; readonly pregs: readonly number[] }
-  /** Epilogue and `ret`; the results in their ABI registers. */
-  | { readonly kind: 'ret'; readonly regs: R[]; readonly pregs: readonly number[] }
   /**
    * Defines `dst` with no particular value (emits nothing): a scratch register
    * for a terminator, which may not define vregs itself — it takes the vreg
@@ -150,7 +150,6 @@ export type MInst =
   /** `dst = a·b + c`, rounded once: `vfmadd132` (needs FMA) or, for f32, an exact f64 sequence. */
   | { readonly kind: 'fma'; readonly size: 4 | 8; readonly hw: boolean; a: R; b: R; c: R; dst: R }
   // ---- control flow (targets are VCode block indices)
-  | { readonly kind: 'jmp'; readonly target: number }
   /**
    * `cc` (or, with `cc2`: `cc combine cc2`) → `taken`, else `notTaken`.
    */
@@ -169,15 +168,6 @@ export type MInst =
       tmp2: R;
       readonly defaultTarget: number;
       readonly targets: readonly number[];
-    }
-  | {
-      readonly kind: 'call';
-      readonly target: CallTargetM;
-      readonly uses: R[];
-      readonly usePregs: readonly number[];
-      readonly defs: R[];
-      readonly defPregs: readonly number[];
-      readonly clobbers: number;
     }
   /** An unconditional trap (terminator). */
   | { readonly kind: 'trap'; readonly code: number }

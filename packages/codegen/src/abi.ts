@@ -1,7 +1,21 @@
 /**
  * The machine-independent half of the ABI: where a signature's arguments and
- * results live (`SigABI`, computed by the backend's calling-convention
- * rules), and the layout of a function's stack frame (`computeFrameLayout`).
+ * results live (`SigABI`, computed from the backend's register assignment by
+ * `computeSigABIWith`), and the layout of a function's stack frame
+ * (`computeFrameLayout`).
+ *
+ * # Signatures
+ *
+ * Both backends assign locations the same way, differing only in registers
+ * (`AbiMachineSpec`): results first, each integer (i8–i64) in the next
+ * integer result register and each float (f32, f64) in the next float one;
+ * when a class runs out, the result goes to the return area (8-byte slots in
+ * result order), which the caller provides and passes as a hidden last
+ * parameter. Then the parameters in order, likewise from the argument
+ * registers; when a class runs out, the parameter goes to the stack (8 bytes
+ * each, in parameter order). The hidden pointer is a fixed register where
+ * the machine has one, else placed like the next integer parameter. Both the
+ * stack-argument area and the return area are rounded up to 16 bytes.
  *
  * # Frames
  *
@@ -31,7 +45,19 @@
  * is a multiple of the stack alignment, so SP is aligned at every call when
  * it was aligned (minus `setupSize`) at entry.
  */
-import type { ArgumentExtension, ArgumentPurpose, StackSlotData, Type } from '@derrick/codegen-ir';
+import {
+  type ArgumentExtension,
+  type ArgumentPurpose,
+  type CallConv,
+  I64,
+  type Signature,
+  type StackSlotData,
+  type Type,
+  callConvName,
+  isFloat,
+  isInt,
+  typeName,
+} from '@derrick/codegen-ir';
 import { CodegenError } from './codegen-error.js';
 import type { PReg } from './regalloc/index.js';
 
@@ -67,6 +93,78 @@ export interface SigABI {
   readonly retAreaPtrIndex: number;
   /** Index in `params` of the first `vmctx` parameter, or -1. */
   readonly vmctxIndex: number;
+}
+
+/** A machine's register assignment for signatures (see the module comment). */
+export interface AbiMachineSpec {
+  /** For error messages: `x64`, `aarch64`. */
+  readonly isaName: string;
+  /** The calling conventions that use this assignment; any other is `unsupported`. */
+  readonly callConvs: ReadonlySet<CallConv>;
+  /** Argument and result registers of each class, in assignment order. */
+  readonly intArgRegs: readonly PReg[];
+  readonly floatArgRegs: readonly PReg[];
+  readonly intRetRegs: readonly PReg[];
+  readonly floatRetRegs: readonly PReg[];
+  /** The register of the hidden return-area pointer, or -1: placed like the next integer parameter. */
+  readonly retAreaPtrReg: PReg;
+}
+
+/** The locations of `sig`'s parameters and results under `spec` (see the module comment). */
+export function computeSigABIWith(sig: Signature, spec: AbiMachineSpec): SigABI {
+  if (!spec.callConvs.has(sig.callConv)) {
+    throw new CodegenError('unsupported', `the ${spec.isaName} backend does not support the ${callConvName(sig.callConv)} calling convention`);
+  }
+  const classOf = (t: Type): 'int' | 'float' => {
+    if (isInt(t)) return 'int';
+    if (isFloat(t)) return 'float';
+    throw new CodegenError('unsupported', `values of type ${typeName(t)} cannot be passed or returned yet`);
+  };
+
+  // Results first: they decide whether a return area (and its pointer) exists.
+  const rets: ABIArg[] = [];
+  let ni = 0;
+  let nf = 0;
+  let retArea = 0;
+  for (const r of sig.returns) {
+    const c = classOf(r.type);
+    let loc: ABIArgLoc;
+    if (c === 'int' && ni < spec.intRetRegs.length) loc = { kind: 'reg', preg: spec.intRetRegs[ni++]! };
+    else if (c === 'float' && nf < spec.floatRetRegs.length) loc = { kind: 'reg', preg: spec.floatRetRegs[nf++]! };
+    else {
+      loc = { kind: 'stack', offset: retArea };
+      retArea += 8;
+    }
+    rets.push({ type: r.type, loc, extension: r.extension, purpose: r.purpose });
+  }
+
+  const params: ABIArg[] = [];
+  ni = 0;
+  nf = 0;
+  let stack = 0;
+  const place = (type: Type): ABIArgLoc => {
+    const c = classOf(type);
+    if (c === 'int' && ni < spec.intArgRegs.length) return { kind: 'reg', preg: spec.intArgRegs[ni++]! };
+    if (c === 'float' && nf < spec.floatArgRegs.length) return { kind: 'reg', preg: spec.floatArgRegs[nf++]! };
+    const loc = { kind: 'stack' as const, offset: stack };
+    stack += 8;
+    return loc;
+  };
+  for (const p of sig.params) params.push({ type: p.type, loc: place(p.type), extension: p.extension, purpose: p.purpose });
+  let retAreaPtrIndex = -1;
+  if (retArea > 0) {
+    retAreaPtrIndex = params.length;
+    const loc: ABIArgLoc = spec.retAreaPtrReg >= 0 ? { kind: 'reg', preg: spec.retAreaPtrReg } : place(I64);
+    params.push({ type: I64, loc, extension: 'none', purpose: 'sret' });
+  }
+  return {
+    params,
+    rets,
+    stackArgSize: (stack + 15) & ~15,
+    retAreaSize: (retArea + 15) & ~15,
+    retAreaPtrIndex,
+    vmctxIndex: sig.params.findIndex((p) => p.purpose === 'vmctx'),
+  };
 }
 
 export interface FrameLayoutRequest {

@@ -90,11 +90,20 @@ export {
   type LoweredBlock,
 } from './lower.js';
 export {
+  MachLowerBackend,
+  type AbiLoadArea,
+  type AbiPseudoInst,
+  type AbiStoreArea,
+  type MachLowerSpec,
+} from './lower-backend.js';
+export {
   MAX_FRAME_SIZE,
   computeFrameLayout,
+  computeSigABIWith,
   stackSlotAlign,
   type ABIArg,
   type ABIArgLoc,
+  type AbiMachineSpec,
   type FrameLayout,
   type FrameLayoutOptions,
   type FrameLayoutRequest,
@@ -102,11 +111,15 @@ export {
 } from './abi.js';
 export { emitVCode, type EmitBackend } from './emit.js';
 export {
+  MachIsa,
+  machIsaBuilder,
   type AnyLabelUse,
   type CompileOptions,
   type IsaBuilder,
+  type MachIsaOptions,
   type RuntimeAbi,
   type TargetIsa,
+  type TrampolineEmitters,
   type TrampolineSignature,
 } from './isa.js';
 export { Context, type ContextOptions } from './context.js';

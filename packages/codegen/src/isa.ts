@@ -3,11 +3,17 @@
  * interface (Cranelift's `isa::TargetIsa`), and `RuntimeAbi`: the generated
  * code's contract with the runtime, supplied by the compiler (codegen never
  * imports environ, where the runtime's layout lives).
+ *
+ * `MachIsa` and `machIsaBuilder` are what the machine backends' ISAs and
+ * builders share: a backend states its name, label uses, pipeline parts
+ * (`MachineBackendParts`) and trampolines; compiling, hashing and building
+ * from settings are the same for every machine.
  */
 import type { FunctionStencil, Signature, TrapCode } from '@derrick/codegen-ir';
 import type { CompiledCodeStencil } from './compiled-code.js';
 import type { LabelUse, MachBuffer, Reloc } from './machbuffer.js';
-import type { Flags, SettingGroup, SettingsBuilder, SharedFlags } from './settings.js';
+import { compileWithBackend, type MachineBackendParts } from './pipeline.js';
+import { type Flags, type SettingGroup, SettingsBuilder, type SettingValue, type SharedFlags } from './settings.js';
 
 /**
  * Where generated code finds the runtime's state (all byte offsets), and how
@@ -100,4 +106,78 @@ export interface IsaBuilder<K extends LabelUse<K> = AnyLabelUse> {
   readonly settings: SettingsBuilder;
   /** Validate the combination (e.g. SIMD needs SSE4.1) and build. Throws `CodegenError('invalid-settings')`. */
   finish(shared: SharedFlags): TargetIsa<K>;
+}
+
+/** Options of a machine backend's ISA. */
+export interface MachIsaOptions {
+  /** Run the register allocator's input validation on every function (slow; for tests). */
+  readonly validateRegalloc?: boolean;
+}
+
+/** A backend's trampoline generators (see `TargetIsa`). */
+export type TrampolineEmitters = Pick<TargetIsa, 'emitArrayToWasmTrampoline' | 'emitWasmToArrayTrampoline'>;
+
+/**
+ * The `TargetIsa` of a machine backend over codegen's shared pipeline
+ * (`compileWithBackend`). `I` is the backend's instruction type, `K` its
+ * label uses, `F` its ISA flags.
+ */
+export abstract class MachIsa<I, K extends LabelUse<K>, F extends Flags> implements TargetIsa<K> {
+  abstract readonly name: string;
+  readonly pointerBytes = 8;
+  readonly functionAlignment = 16;
+  abstract readonly labelUses: readonly K[];
+  /** What differs from the other backends in codegen's shared pipeline (`compileWithBackend`). */
+  protected abstract readonly parts: MachineBackendParts<I, K>;
+  protected abstract readonly trampolines: TrampolineEmitters;
+
+  constructor(
+    readonly triple: string,
+    readonly flags: SharedFlags,
+    readonly isaFlags: F,
+    readonly options: MachIsaOptions = {},
+  ) {}
+
+  abstract labelUseForReloc(reloc: Reloc, addend: number): K | undefined;
+
+  createBuffer(): MachBuffer<K> {
+    return this.parts.createBuffer();
+  }
+
+  hashKey(): string {
+    return `${this.name}|${this.triple}|${this.flags.hashKey()}|${this.isaFlags.hashKey()}`;
+  }
+
+  compileFunction(stencil: FunctionStencil, options: CompileOptions = {}): CompiledCodeStencil {
+    return compileWithBackend(stencil, this.parts, { ...options, validateRegalloc: this.options.validateRegalloc ?? false });
+  }
+
+  emitArrayToWasmTrampoline(sig: TrampolineSignature, abi: RuntimeAbi): CompiledCodeStencil {
+    return this.trampolines.emitArrayToWasmTrampoline(sig, abi);
+  }
+
+  emitWasmToArrayTrampoline(sig: TrampolineSignature, abi: RuntimeAbi): CompiledCodeStencil {
+    return this.trampolines.emitWasmToArrayTrampoline(sig, abi);
+  }
+}
+
+/**
+ * An `IsaBuilder` for `triple` over the ISA flags of `settingGroup`:
+ * `finish(shared)` finishes the flags and hands them to `build` (which
+ * validates the combination and constructs the ISA).
+ */
+export function machIsaBuilder<T extends Record<string, SettingValue>, K extends LabelUse<K>>(
+  triple: string,
+  settingGroup: SettingGroup,
+  build: (shared: SharedFlags, isaFlags: Flags<T>) => TargetIsa<K>,
+): IsaBuilder<K> {
+  const settings = new SettingsBuilder<T>(settingGroup);
+  return {
+    triple,
+    settingGroup,
+    settings,
+    finish(shared: SharedFlags): TargetIsa<K> {
+      return build(shared, settings.finish());
+    },
+  };
 }
