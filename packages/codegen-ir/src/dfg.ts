@@ -102,16 +102,33 @@ function grow(a: Int32Array<ArrayBuffer>, n: number, fill = 0): Int32Array<Array
 
 export class DataFlowGraph {
   /** Shared storage of all operand lists. */
-  pool = new ListPool(1024);
+  // Initial tables are tiny — at most 64 bytes, which V8 keeps on its heap
+  // (a larger typed array costs a calloc, an ArrayBuffer and a finalizer) —
+  // so a small function pays almost nothing; a producer that knows the size
+  // coming calls `reserve` once instead of growing step by step.
+  pool = new ListPool(16);
 
   numValues = 0;
-  private values = new Int32Array(128 * VS);
+  private values = new Int32Array(5 * VS);
   numInsts = 0;
-  private insts = new Int32Array(128 * IS);
+  private insts = new Int32Array(2 * IS);
   numBlocks = 0;
   private blockParamLists = new Int32Array(16);
   numBlockCalls = 0;
-  private blockCalls = new Int32Array(64 * BS);
+  private blockCalls = new Int32Array(8 * BS);
+
+  /**
+   * Size hint: make room for about `insts` instructions, `values` values,
+   * `blocks` blocks and `blockCalls` block calls, and `listWords` words of
+   * operand lists (a hint only; the tables still grow as needed).
+   */
+  reserve(insts: number, values: number, blocks: number, blockCalls: number, listWords: number): void {
+    this.insts = grow(this.insts, insts * IS);
+    this.values = grow(this.values, values * VS);
+    this.blockParamLists = grow(this.blockParamLists, blocks);
+    this.blockCalls = grow(this.blockCalls, blockCalls * BS);
+    this.pool.reserve(listWords);
+  }
 
   // Side tables.
   signatures: Signature[] = [];

@@ -36,8 +36,15 @@ const IS = 3;
 export class Layout {
   private first = -1;
   private last = -1;
-  private blockRec = new Int32Array(16 * BS).fill(-1);
-  private instRec = new Int32Array(128 * IS).fill(-1);
+  // Tiny until told otherwise (see `DataFlowGraph.reserve`).
+  private blockRec = new Int32Array(3 * BS).fill(-1);
+  private instRec = new Int32Array(5 * IS).fill(-1);
+
+  /** Size hint: room for about `blocks` blocks and `insts` instructions. */
+  reserve(blocks: number, insts: number): void {
+    this.blockRec = grow(this.blockRec, blocks * BS);
+    this.instRec = grow(this.instRec, insts * IS);
+  }
 
   private ensureBlock(b: Block): void {
     if ((b + 1) * BS > this.blockRec.length) this.blockRec = grow(this.blockRec, (b + 1) * BS);

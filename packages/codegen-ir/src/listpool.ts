@@ -41,6 +41,11 @@ export class ListPool {
     this.data = new Int32Array(Math.max(initialCapacity, 8));
   }
 
+  /** Size hint: room for `n` words without growing. */
+  reserve(n: number): void {
+    this.ensure(n);
+  }
+
   private ensure(n: number): void {
     if (n <= this.data.length) return;
     let cap = this.data.length * 2;

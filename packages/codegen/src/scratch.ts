@@ -57,31 +57,30 @@ function take(bytes: number): number {
 
 const roundUp8 = (n: number): number => (n + 7) & ~7;
 
-/** The constructor of a typed array over an `ArrayBuffer`. */
-interface TypedArrayCtor<T> {
-  new (n: number): T;
-  new (buffer: ArrayBuffer, byteOffset: number, n: number): T;
-}
-
-/** A zeroed `n`-element array: a view into the arena inside a scope, unless small enough for V8's heap. */
-function alloc<T extends { fill(v: number): T }>(C: TypedArrayCtor<T>, elementBytes: number, n: number): T {
-  const bytes = n * elementBytes;
-  if (depth === 0 || bytes <= 64) return new C(n);
-  const at = take(roundUp8(bytes)); // (first: it may replace `chunk`)
-  return new C(chunk, at, n).fill(0);
+/**
+ * Where a zeroed array of `bytes` goes: its byte offset in `chunk`, or -1
+ * for a plain allocation (outside a scope, or small enough for V8's heap).
+ * (Each helper below constructs its own type: a shared generic `new C(...)`
+ * was a polymorphic construct site on the hottest allocation path.)
+ */
+function place(bytes: number): number {
+  return depth === 0 || bytes <= 64 ? -1 : take(roundUp8(bytes));
 }
 
 /** A zeroed `Int32Array` of `n` elements (scratch inside a scope). */
 export function scratchI32(n: number): Int32Array<ArrayBuffer> {
-  return alloc(Int32Array, 4, n);
+  const at = place(n * 4); // (first: it may replace `chunk`)
+  return at < 0 ? new Int32Array(n) : new Int32Array(chunk, at, n).fill(0);
 }
 
 /** A zeroed `Uint32Array` of `n` elements (scratch inside a scope). */
 export function scratchU32(n: number): Uint32Array<ArrayBuffer> {
-  return alloc(Uint32Array, 4, n);
+  const at = place(n * 4);
+  return at < 0 ? new Uint32Array(n) : new Uint32Array(chunk, at, n).fill(0);
 }
 
 /** A zeroed `Uint8Array` of `n` elements (scratch inside a scope). */
 export function scratchU8(n: number): Uint8Array<ArrayBuffer> {
-  return alloc(Uint8Array, 1, n);
+  const at = place(n);
+  return at < 0 ? new Uint8Array(n) : new Uint8Array(chunk, at, n).fill(0);
 }
