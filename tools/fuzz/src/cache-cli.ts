@@ -9,6 +9,7 @@
  * summary on stdout when every property held; 1 and the failure (property,
  * the seed that reproduces it alone, the input) on stderr otherwise.
  */
+import { numberArg } from './cli-args.js';
 import { CacheFuzzFailure, runCacheFuzz } from './cache.js';
 
 const USAGE = 'usage: pnpm fuzz:cache [--seed N] [--iterations N] [--time SECONDS] [--ir-only | --wasm-only] [--all-mutations]';
@@ -17,11 +18,7 @@ function main(argv: readonly string[]): Promise<number> | number {
   const opts: { seed?: number; iterations?: number; time?: number; ir: boolean; wasm: boolean; all: boolean } = { ir: true, wasm: true, all: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    const num = (): number => {
-      const v = Number(argv[++i]);
-      if (!Number.isFinite(v) || v < 0) throw new Error(`${a} needs a non-negative number\n${USAGE}`);
-      return v;
-    };
+    const num = (): number => numberArg(argv, i++, USAGE);
     if (a === '--seed') opts.seed = num();
     else if (a === '--iterations') opts.iterations = num();
     else if (a === '--time') opts.time = num();

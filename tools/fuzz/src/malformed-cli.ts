@@ -14,6 +14,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MalformedFuzzFailure, runMalformedFuzz } from './malformed.js';
+import { numberArg } from './cli-args.js';
 
 const USAGE = 'usage: pnpm fuzz:malformed [--seed N] [--iterations N] [--time SECONDS] [--aarch64] [FILE.wasm ...]';
 
@@ -25,11 +26,7 @@ function main(argv: readonly string[]): number {
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    const num = (): number => {
-      const v = Number(argv[++i]);
-      if (!Number.isFinite(v) || v < 0) throw new Error(`${a} needs a non-negative number\n${USAGE}`);
-      return v;
-    };
+    const num = (): number => numberArg(argv, i++, USAGE);
     if (a === '--seed') seed = num();
     else if (a === '--iterations') iterations = num();
     else if (a === '--time') time = num();

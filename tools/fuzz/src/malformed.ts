@@ -31,6 +31,7 @@
  */
 import { DerrickCompilerBuilder, type DerrickCompiler } from '@derrick/compiler';
 import { CompileError, type CompiledBody, WasmError, decodeModule } from '@derrick/environ';
+import { Rng } from './random-function.js';
 
 export interface MalformedFuzzOptions {
   /** Valid modules to mutate. */
@@ -84,32 +85,20 @@ export function compileModule(bytes: Uint8Array, triple: string): void {
   compiler.buildText(translation, bodies);
 }
 
-/** A small seeded generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
-}
-
 const MEANINGFUL = [0x00, 0x0b, 0x20, 0x28, 0x40, 0x41, 0x7f, 0x80, 0xff];
 
 /** Seed module and mutations drawn from `seed`. */
 export function mutatedModule(seeds: readonly Uint8Array[], seed: number): Uint8Array {
-  const r = rng(seed);
-  const bytes = Array.from(seeds[Math.floor(r() * seeds.length)]!);
-  const n = 1 + Math.floor(r() * 4);
+  const r = new Rng(seed);
+  const bytes = Array.from(r.pick(seeds));
+  const n = 1 + r.int(4);
   for (let k = 0; k < n && bytes.length > 8; k++) {
-    const at = 8 + Math.floor(r() * (bytes.length - 8));
-    const how = r();
-    if (how < 0.4) bytes[at] = bytes[at]! ^ (1 << Math.floor(r() * 8));
-    else if (how < 0.6) bytes[at] = MEANINGFUL[Math.floor(r() * MEANINGFUL.length)]!;
-    else if (how < 0.8) bytes.splice(at, 1);
-    else bytes.splice(at, 0, Math.floor(r() * 256));
+    const at = 8 + r.int(bytes.length - 8);
+    const how = r.int(10);
+    if (how < 4) bytes[at] = bytes[at]! ^ (1 << r.int(8));
+    else if (how < 6) bytes[at] = r.pick(MEANINGFUL);
+    else if (how < 8) bytes.splice(at, 1);
+    else bytes.splice(at, 0, r.int(256));
   }
   return new Uint8Array(bytes);
 }
