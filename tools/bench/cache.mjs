@@ -19,10 +19,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DiskCacheStore, MemoryCacheStore } from '../../packages/cache/dist/index.js';
-import { DerrickCompilerBuilder, FuncTranslator, earlyFunctionCacheOf, functionCacheOf, vmOffsetsForModule } from '../../packages/compiler/dist/index.js';
+import { FuncTranslator, earlyFunctionCacheOf, functionCacheOf, vmOffsetsForModule } from '../../packages/compiler/dist/index.js';
 import { deserializeCompiledCodeStencil, serializeCompiledCodeStencil } from '../../packages/codegen/dist/index.js';
 import { decodeModule } from '../../packages/environ/dist/index.js';
 import { watToBinary } from '../../packages/wast/dist/index.js';
+import { compiler, min, quiet, r1 } from './cache-common.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -34,16 +35,6 @@ const positional = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== 
 const require = createRequire(path.join(root, 'package.json'));
 const quickjs = positional[0] ?? path.join(path.dirname(require.resolve('@jitl/quickjs-wasmfile-release-sync/package.json')), 'dist', 'emscripten-module.wasm');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'derrick-bench-cache-'));
-const quiet = { warn: () => {} };
-const min = (xs) => Math.min(...xs);
-const r1 = (x) => +x.toFixed(1);
-
-function compiler(store) {
-  const b = new DerrickCompilerBuilder();
-  b.set('opt_level', 'speed');
-  if (store !== undefined) b.enableIncrementalCompilation(store);
-  return b.build();
-}
 
 /** The function-compilation phase: every defined function, one thread. */
 function compilePhase(translation, store) {

@@ -39,8 +39,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DiskCacheStore } from '../../packages/cache/dist/index.js';
 import { printFunction } from '../../packages/codegen-ir/dist/index.js';
-import { DerrickCompilerBuilder, FuncTranslator, earlyFunctionCacheOf, vmOffsetsForModule } from '../../packages/compiler/dist/index.js';
+import { FuncTranslator, earlyFunctionCacheOf, vmOffsetsForModule } from '../../packages/compiler/dist/index.js';
 import { OperatorReader, decodeModule } from '../../packages/environ/dist/index.js';
+import { compiler, min, quiet, r1 } from './cache-common.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -49,16 +50,6 @@ const runsArg = args.indexOf('--runs');
 const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 3;
 const require = createRequire(path.join(root, 'package.json'));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'derrick-bench-related-'));
-const quiet = { warn: () => {} };
-const r1 = (x) => +x.toFixed(1);
-const min = (xs) => Math.min(...xs);
-
-function compiler(store) {
-  const b = new DerrickCompilerBuilder();
-  b.set('opt_level', 'speed');
-  if (store !== undefined) b.enableIncrementalCompilation(store);
-  return b.build();
-}
 
 /** The function-compilation phase over every defined function; which ones hit. */
 function compilePhase(translation, store) {

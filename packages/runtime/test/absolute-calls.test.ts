@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CompilerBuilder } from '@derrick/environ';
-import { DerrickSection, ElfWriter, STT_FUNC, decodeEngineInfo, encodeEngineInfo, readCwasm, writeCwasm } from '@derrick/object';
+import { DerrickSection, decodeEngineInfo, encodeEngineInfo, readCwasm } from '@derrick/object';
 import { CompileError, Config, Engine, Instance, Module, Store } from '../src/index.js';
-import { wat } from './helpers.js';
+import { rebuildCwasm, wat } from './helpers.js';
 
 const { compilerBuilder } = (await import('../../compiler/src/index.js')) as unknown as { compilerBuilder: () => CompilerBuilder };
 const FLAG = 'linkopt_absolute_calls_baseline';
@@ -69,24 +69,13 @@ function readelf(tool: string, cwasm: Uint8Array): string {
 
 /** The same image with its recorded shared flag `FLAG` replaced by `value`. */
 function withRecordedFlag(cwasm: Uint8Array, value: string): Uint8Array {
-  const original = readCwasm(cwasm);
-  const elf = original.elf;
-  const functions = elf
-    .symbols()
-    .filter((s) => s.type === STT_FUNC)
-    .map((s) => ({ name: s.name, offset: s.value, size: s.size }));
-  const w = new ElfWriter(original.machine).setText(original.text, functions);
-  for (const s of elf.sections) {
-    if (!s.name.startsWith('.derrick.')) continue;
-    let data = elf.sectionData(s);
-    if (s.name === DerrickSection.engine) {
+  return rebuildCwasm(cwasm, {
+    section: (name, data) => {
+      if (name !== DerrickSection.engine) return data;
       const info = decodeEngineInfo(data);
-      data = encodeEngineInfo({ ...info, sharedFlags: { ...info.sharedFlags, [FLAG]: value } });
-    }
-    w.addCustomSection(s.name, data);
-  }
-  for (const r of elf.relocationsFor('.text')) w.addRelocation({ offset: r.offset, kind: r.kind!, symbol: r.symbol!.name, addend: r.addend ?? 0 });
-  return writeCwasm(w.finish());
+      return encodeEngineInfo({ ...info, sharedFlags: { ...info.sharedFlags, [FLAG]: value } });
+    },
+  });
 }
 
 describe.runIf(process.arch === 'x64')('linkopt_absolute_calls_baseline', () => {

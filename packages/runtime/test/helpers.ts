@@ -3,6 +3,7 @@
  * backed by the toy compiler.
  */
 import type wabtInit = require('wabt');
+import { ElfWriter, type ElfRelocation, STT_FUNC, readCwasm, writeCwasm } from '@derrick/object';
 import { type CompilerBuilder, Config, Engine, Module } from '../src/index.js';
 import { type ToyOptions, toyCompilerBuilder } from './toy/toy-compiler.js';
 
@@ -53,4 +54,32 @@ export const TOY: Backend = { name: 'toy compiler', factory: toyCompilerBuilder(
 /** An engine of `backend`, with optional further configuration. */
 export function engineOf(backend: Backend, configure: (c: Config) => Config = (c) => c): Engine {
   return new Engine(configure(new Config().compilerBuilder(backend.factory)));
+}
+
+/**
+ * A precompiled module rebuilt from its parts, for tests that tamper with
+ * images: the same text, function symbols and Derrick sections (each passed
+ * through `section`), and the `.text` relocations `relocations` returns
+ * (given the original ones and the function symbols; default: the original).
+ */
+export function rebuildCwasm(
+  cwasm: Uint8Array,
+  edit: {
+    section?: (name: string, data: Uint8Array) => Uint8Array;
+    relocations?: (original: readonly ElfRelocation[], functions: readonly { name: string }[]) => readonly ElfRelocation[];
+  } = {},
+): Uint8Array {
+  const original = readCwasm(cwasm);
+  const elf = original.elf;
+  const functions = elf
+    .symbols()
+    .filter((s) => s.type === STT_FUNC)
+    .map((s) => ({ name: s.name, offset: s.value, size: s.size }));
+  const w = new ElfWriter(original.machine).setText(original.text, functions);
+  for (const s of elf.sections) {
+    if (s.name.startsWith('.derrick.')) w.addCustomSection(s.name, edit.section?.(s.name, elf.sectionData(s)) ?? elf.sectionData(s));
+  }
+  const relocs: ElfRelocation[] = elf.relocationsFor('.text').map((r) => ({ offset: r.offset, kind: r.kind!, symbol: r.symbol!.name, addend: r.addend ?? 0 }));
+  for (const r of edit.relocations?.(relocs, functions) ?? relocs) w.addRelocation(r);
+  return writeCwasm(w.finish());
 }

@@ -5,8 +5,9 @@
  * compiler — or was tampered with — and must not be published.
  */
 import { describe, expect, it } from 'vitest';
-import { ElfWriter, STT_FUNC, readCwasm, writeCwasm } from '@derrick/object';
+import { readCwasm } from '@derrick/object';
 import { Config, Engine, Module } from '../src/index.js';
+import { rebuildCwasm } from './helpers.js';
 
 // (module (func (export "f") (result i32) (i32.const 7)))
 const BYTES = new Uint8Array([
@@ -18,21 +19,10 @@ describe.runIf(process.arch === 'x64')('an image with relocations', () => {
   it('is refused by Module.deserialize, and the same image without them loads', async () => {
     const { compilerBuilder } = await import('../../compiler/src/index.js');
     const engine = new Engine(new Config().compilerBuilder(compilerBuilder));
-    const original = readCwasm((await Module.new(engine, BYTES)).serialize());
-
-    const rebuild = (withReloc: boolean): Uint8Array => {
-      const elf = original.elf;
-      const functions = elf
-        .symbols()
-        .filter((s) => s.type === STT_FUNC)
-        .map((s) => ({ name: s.name, offset: s.value, size: s.size }));
-      const w = new ElfWriter(original.machine).setText(original.text, functions);
-      for (const s of elf.sections) {
-        if (s.name.startsWith('.derrick.')) w.addCustomSection(s.name, elf.sectionData(s));
-      }
-      if (withReloc) w.addRelocation({ offset: 0, kind: 'R_X86_64_64', symbol: functions[0]!.name });
-      return writeCwasm(w.finish());
-    };
+    const cwasm = (await Module.new(engine, BYTES)).serialize();
+    expect(readCwasm(cwasm).elf.relocationsFor('.text')).toEqual([]);
+    const rebuild = (withReloc: boolean): Uint8Array =>
+      rebuildCwasm(cwasm, { relocations: (_, functions) => (withReloc ? [{ offset: 0, kind: 'R_X86_64_64', symbol: functions[0]!.name }] : []) });
 
     expect(() => Module.deserialize(engine, rebuild(false))).not.toThrow();
     expect(() => Module.deserialize(engine, rebuild(true))).toThrow(/relocations left for the loader/);
