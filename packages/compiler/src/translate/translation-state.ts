@@ -118,7 +118,6 @@ export class TranslationState {
     // Popping keeps the array's storage; assigning a much smaller `length`
     // trims it (to nothing for 0), and the next pushes re-grow it.
     const stack = this.stack;
-    if (stack.length < height) stack.length = height;
     while (stack.length > height) stack.pop();
   }
 
