@@ -80,6 +80,37 @@ block0(v0: i32):
     expect(k.filter((m) => m.kind !== 'args' && m.kind !== 'ret').map((m) => m.kind)).toEqual(['imul_imm']);
   });
 
+  it('uextend of an i32 whose 32-bit computation cleared the upper bits is a coalescable move (ZeroedUpper32)', () => {
+    const body = (src: string): string[] =>
+      lowerInsts(src)
+        .filter((m) => m.kind !== 'args' && m.kind !== 'ret')
+        .map((m) => m.kind);
+    expect(
+      body(`function %f(i32, i32) -> i64 {
+block0(v0: i32, v1: i32):
+    v2 = iadd v0, v1
+    v3 = uextend.i64 v2
+    return v3
+}`),
+    ).toEqual(['lea', 'mov_rr']);
+    // A parameter's upper bits are unknown, and a shift by 0 may not write.
+    expect(
+      body(`function %f(i32) -> i64 {
+block0(v0: i32):
+    v1 = uextend.i64 v0
+    return v1
+}`),
+    ).toEqual(['movzx']);
+    expect(
+      body(`function %f(i32) -> i64 {
+block0(v0: i32):
+    v1 = ishl_imm v0, 32
+    v2 = uextend.i64 v1
+    return v2
+}`),
+    ).toEqual(['shift', 'movzx']);
+  });
+
   it('an iconst operand becomes an immediate and is not materialized', () => {
     const k = lowerInsts(`function %f(i64) -> i64 {
 block0(v0: i64):
