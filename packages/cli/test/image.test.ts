@@ -43,4 +43,21 @@ describe('module ELF image', () => {
     writeFileSync(path.join(dir, 'module.cwasm'), cwasm);
     expect(execFileSync('readelf', ['-r', '-W', path.join(dir, 'module.cwasm')], { encoding: 'utf8' })).toContain('There are no relocations in this file.');
   });
+
+  it('declares the alignment its x86-64 code relies on: 64 with loops, whose headers are 64-byte aligned', async () => {
+    const align = async (wat: string): Promise<number> => {
+      const engine = new Engine(new Config().compilerBuilder(compilerBuilder).target('x86_64'));
+      const image = readCwasm((await Module.new(engine, await watToBinary(wat))).serialize());
+      const dir = mkdtempSync(path.join(tmpdir(), 'derrick-elf-'));
+      writeFileSync(path.join(dir, 'module.o'), image.image);
+      const sections = execFileSync('readelf', ['-S', '-W', path.join(dir, 'module.o')], { encoding: 'utf8' });
+      const text = sections.split('\n').find((l) => /\]\s+\.text\s/.test(l));
+      return Number(text!.trim().split(/\s+/).at(-1));
+    };
+    expect(await align(WAT)).toBe(16);
+    const loop = `(module (func (export "count") (param i32) (result i32)
+      (loop $l (local.set 0 (i32.sub (local.get 0) (i32.const 1))) (br_if $l (local.get 0)))
+      (local.get 0)))`;
+    expect(await align(loop)).toBe(64);
+  });
 });

@@ -171,6 +171,11 @@ export function addOffset(buf: Buf, rd: Gpr, base: Gpr, off: number): void {
 export class AArch64EmitBackend implements EmitBackend<MInst, AArch64LabelUse> {
   /** Jump tables are inline; 16 KiB bounds them (4k targets) far below every ±1 MiB deadline. */
   readonly worstCaseInstSize = 16 * 1024;
+  /**
+   * No loop-header alignment: this target runs emulated here, where placement
+   * cannot be measured (x64 aligns to 64 bytes on measurement).
+   */
+  readonly loopAlignment = 1;
   private readonly sites: TrapSite[] = [];
   private readonly fixedSlots: number;
   private readonly total: number;
@@ -214,6 +219,11 @@ export class AArch64EmitBackend implements EmitBackend<MInst, AArch64LabelUse> {
       buf.put4((0x3400_0000 | (cbz.size === 8 ? 0x8000_0000 : 0) | (cbz.nonzero ? 0x0100_0000 : 0) | cbz.rt) >>> 0);
     }
     this.sites.push({ label, site, code });
+  }
+
+  emitNops(len: number, buf: Buf): void {
+    if (len % 4 !== 0) throw new Error(`aarch64 emit: ${len} bytes of padding is not a whole number of instructions`);
+    for (let i = 0; i < len; i += 4) e({ kind: 'nop' }, buf);
   }
 
   emitEnd(buf: Buf): void {

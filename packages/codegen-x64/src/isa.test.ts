@@ -105,6 +105,61 @@ block0(v0: i64, v1: i32):
   });
 });
 
+describe('loop header alignment (LoopHeadersAligned)', () => {
+  const isa = x64IsaBuilder().finish(defaultSharedFlags());
+  /** Each jump's own offset and target, from objdump. */
+  function jumps(code: Uint8Array): { at: number; target: number }[] {
+    const tmp = mkdtempSync(path.join(tmpdir(), 'derrick-x64-align-'));
+    try {
+      const bin = path.join(tmp, 'f.bin');
+      writeFileSync(bin, code);
+      const out = execFileSync('objdump', ['-D', '-b', 'binary', '-m', 'i386:x86-64', bin]).toString();
+      return [...out.matchAll(/^\s*([0-9a-f]+):\t[0-9a-f ]+\t(j[a-z]+)\s+(?:0x)?([0-9a-f]+)\b/gm)].map((m) => ({
+        at: Number.parseInt(m[1]!, 16),
+        target: Number.parseInt(m[3]!, 16),
+      }));
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+
+  it('starts every loop header on a 64-byte boundary and asks for a 64-byte-aligned start', () => {
+    const [f] = parseFunctions(`function %sum(i32) -> i32 {
+block0(v0: i32):
+    v1 = iconst.i32 0
+    jump block1(v0, v1)
+block1(v2: i32, v3: i32):
+    v4 = iadd v3, v2
+    v5 = iadd_imm v2, -1
+    brif v5, block2, block3
+block2:
+    jump block1(v5, v4)
+block3:
+    return v4
+}`);
+    const c = new Context().compileStencil(f!, isa);
+    expect(c.alignment).toBe(64);
+    const back = jumps(c.code).filter((j) => j.target <= j.at);
+    expect(back.length).toBeGreaterThan(0);
+    for (const j of back) expect(j.target % 64).toBe(0);
+  });
+
+  it('leaves straight-line code at the function alignment, unpadded', () => {
+    const [f] = parseFunctions(`function %f(i32) -> i32 {
+block0(v0: i32):
+    brif v0, block1, block2
+block1:
+    v1 = iadd_imm v0, 1
+    return v1
+block2:
+    return v0
+}`);
+    const c = new Context().compileStencil(f!, isa);
+    expect(c.alignment).toBe(isa.functionAlignment);
+    expect(Buffer.from(c.code).toString('hex')).not.toContain('0f1f');
+  });
+});
+
 describe('disassembly smoke test', () => {
   it('every run-test function disassembles (objdump) from its entry to its first ret without a (bad) instruction', () => {
     const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../codegen-ir/test/runtests');

@@ -126,6 +126,15 @@ function leBytes(v: bigint, n: number): Uint8Array {
 export class X64EmitBackend implements EmitBackend<MInst, X64LabelUse> {
   /** 15 bytes per instruction is the architectural maximum; sequences are bounded by the island rules (x64 never needs islands). */
   readonly worstCaseInstSize = 1024;
+  /**
+   * Loop headers start on a 64-byte boundary (LoopHeadersAligned). Measured
+   * on AMD EPYC (Zen 4), side by side: the interp kernel's dispatch loop ran
+   * anywhere from 0.52 to 1.3 s depending only on where its header fell
+   * within a 64-byte line — 32-byte alignment still left the bad placement
+   * at 32 mod 64 — and sieve gained 13 %; the other kernels were unchanged.
+   * QuickJS's text grows 1.4 %.
+   */
+  readonly loopAlignment = 64;
   private readonly sites: TrapSite[] = [];
   private readonly fixedSlots: number;
 
@@ -201,6 +210,10 @@ export class X64EmitBackend implements EmitBackend<MInst, X64LabelUse> {
     }
     buf.put4(0);
     this.sites.push({ label, site, code });
+  }
+
+  emitNops(len: number, buf: Buf): void {
+    this.e({ kind: 'nop', len }, buf);
   }
 
   emitEnd(buf: Buf): void {

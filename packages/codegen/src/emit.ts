@@ -14,6 +14,13 @@
  * point, and at one point listed in execution order, so one forward cursor
  * places each edit exactly once.
  *
+ * (LoopHeadersAligned) A loop header — a block that some block at or after
+ * it in the final order branches to, so a back edge enters it — starts at a
+ * multiple of the backend's `loopAlignment`, padded with no-ops. Entering
+ * the loop from above may execute that padding once; every iteration jumps
+ * straight to the aligned header. `emitVCode` returns the alignment the
+ * code's start must then have for the placement to hold in the image.
+ *
  * Before each instruction the driver asks `islandNeeded` with the backend's
  * worst-case instruction size (MachBuffer's DistanceContract) and, if an
  * island is due, jumps around it. On x64 (±2 GiB reach, no veneers) this
@@ -40,17 +47,28 @@ export interface EmitBackend<I, K extends LabelUse<K>> {
   emitJump(label: MachLabel, buf: MachBuffer<K>): void;
   /** Out-of-line code after the last block (trap stubs). */
   emitEnd(buf: MachBuffer<K>): void;
+  /**
+   * Loop headers start at a multiple of this many bytes from the function's
+   * start (LoopHeadersAligned); 1 = no alignment. A power of two.
+   */
+  readonly loopAlignment: number;
+  /** `len` bytes of no-op instructions (padding that may be executed). */
+  emitNops(len: number, buf: MachBuffer<K>): void;
 }
 
 const rewriter = new AllocationRewriter();
 
-/** Emit `vcode` with the allocation `ra` into `buf` (labels 0..numBlocks-1 are the blocks). */
+/**
+ * Emit `vcode` with the allocation `ra` into `buf` (labels 0..numBlocks-1 are
+ * the blocks). Returns the alignment the code's start needs: the backend's
+ * `loopAlignment` when a loop header was aligned, else 1.
+ */
 export function emitVCode<I, K extends LabelUse<K>>(
   vcode: VCode<I>,
   ra: RegAllocOutput,
   buf: MachBuffer<K>,
   backend: EmitBackend<I, K>,
-): void {
+): number {
   const nb = vcode.numBlocks;
   buf.reserveLabelsForBlocks(nb);
   const adapter = vcode.adapter;
@@ -69,8 +87,31 @@ export function emitVCode<I, K extends LabelUse<K>>(
     openLoc = loc;
   };
   const worst = backend.worstCaseInstSize;
+  const loopAlign = backend.loopAlignment;
+  let needAlign = 1;
+  const predStart = vcode.predStart;
+  const preds = vcode.preds;
 
   for (let b = 0; b < nb; b++) {
+    if (loopAlign > 1 && b !== vcode.entryBlock) {
+      let header = false;
+      for (let k = predStart[b]!; k < predStart[b + 1]!; k++) if (preds[k]! >= b) header = true;
+      const pad = (loopAlign - (buf.curOffset() & (loopAlign - 1))) & (loopAlign - 1);
+      if (header) {
+        if (pad > 0) {
+          if (buf.islandNeeded(pad + worst)) {
+            setLoc(DEFAULT_SRCLOC);
+            const around = buf.getLabel();
+            backend.emitJump(around, buf);
+            buf.emitIsland(pad + worst);
+            buf.bindLabel(around);
+          }
+          setLoc(DEFAULT_SRCLOC);
+          backend.emitNops((loopAlign - (buf.curOffset() & (loopAlign - 1))) & (loopAlign - 1), buf);
+        }
+        needAlign = loopAlign;
+      }
+    }
     buf.bindLabel(blockLabel(b));
     if (b === vcode.entryBlock) {
       setLoc(DEFAULT_SRCLOC);
@@ -104,4 +145,5 @@ export function emitVCode<I, K extends LabelUse<K>>(
   setLoc(DEFAULT_SRCLOC);
   if (e !== numEdits) throw new Error(`emitVCode: ${numEdits - e} register-allocator edits were not placed`);
   backend.emitEnd(buf);
+  return needAlign;
 }

@@ -114,7 +114,7 @@ function compileInScope<I, K extends LabelUse<K>>(
     stackSlots: stencil.stackSlots,
     ...(runtimeAbi === undefined ? {} : { runtimeAbi }),
   });
-  emitVCode(vcode, ra, buf, emitter);
+  const codeAlign = emitVCode(vcode, ra, buf, emitter);
   const fin = buf.finish();
   const relocs: StencilReloc[] = fin.relocs.map((r) => {
     if (r.target.kind !== 'name') throw new Error(`${parts.name}: a relocation to a label survived emission`);
@@ -128,7 +128,7 @@ function compileInScope<I, K extends LabelUse<K>>(
     callSites: fin.callSites,
     srclocs: fin.srclocs,
     frameSize: frame.frameSize,
-    alignment: parts.functionAlignment,
+    alignment: Math.max(parts.functionAlignment, codeAlign),
     ...(disasm === undefined ? {} : { disasm }),
   });
 }

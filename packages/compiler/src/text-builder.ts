@@ -130,12 +130,15 @@ export function layoutText(isa: TargetIsa<AnyLabelUse>, bodies: readonly TextBod
     return callee;
   };
 
+  let maxAlign = 16;
   for (let i = 0; i < bodies.length; i++) {
     const body = bodies[i]!;
     const code = body.code;
     // Post-invariant (IslandBeforeBody).
     if (buf.islandNeeded(code.code.length + code.alignment)) guarded(() => buf.emitIsland(code.code.length + code.alignment, islandOpts));
-    buf.alignTo(Math.max(code.alignment, isa.functionAlignment), 0);
+    const align = Math.max(code.alignment, isa.functionAlignment);
+    if (align > maxAlign) maxAlign = align;
+    buf.alignTo(align, 0);
     const start = buf.curOffset();
     buf.bindLabel(labels[i]!);
     buf.putBytes(code.code);
@@ -178,6 +181,7 @@ export function layoutText(isa: TargetIsa<AnyLabelUse>, bodies: readonly TextBod
   traps.sort((a, b) => a.offset - b.offset);
   return {
     text: finished.data,
+    alignment: maxAlign,
     locations,
     traps,
     addressMap: normalizeAddressMap(addressMap),

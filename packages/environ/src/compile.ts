@@ -119,6 +119,11 @@ export interface TextTrap {
 /** The finished text section. */
 export interface CompiledText {
   text: Uint8Array;
+  /**
+   * The alignment the text's start needs: the largest any body relies on
+   * (e.g. 64 for x86-64 code with aligned loop headers). Absent: 16.
+   */
+  alignment?: number;
   /** Per body, in the order given to `buildText`: where it landed. */
   locations: { key: FuncKey; offset: number; length: number }[];
   /** Sorted by offset. */

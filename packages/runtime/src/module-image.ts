@@ -149,6 +149,7 @@ export function buildImage(engine: EngineInfo, machine: 'x86_64' | 'aarch64', tr
   const writer = new ElfWriter(machine).setText(
     text.text,
     text.locations.map((loc) => ({ name: bodySymbolName(translation, loc.key), offset: loc.offset, size: loc.length })),
+    { align: text.alignment ?? 16 },
   );
   if (text.relocations.length > 0) {
     const symbolOf = new Map(text.locations.map((loc) => [funcKeyName(loc.key), bodySymbolName(translation, loc.key)]));
