@@ -599,14 +599,12 @@ export const AARCH64_LOWER_RULES: readonly LowerRule[] = [
     name: 'fma',
     opcodes: [O.Fma],
     priority: 0,
-    doc: 'fmadd rd = c + a·b, rounded once (base AArch64 has it: no flag needed).',
+    doc: 'fmadd rd = c + a·b, rounded once (base AArch64 has it: no flag needed), behind fcmp checks that give a NaN operand the IR’s priority (a, b, then c).',
     lower(cx, inst) {
-      const dst = cx.def(cx.result(inst));
-      cx.op(
-        { kind: 'fpu_rrrr', op: 'fmadd', size: fsize(cx.ty(inst)), rd: V(dst), rn: V(cx.put(cx.arg(inst, 0))), rm: V(cx.put(cx.arg(inst, 1))), ra: V(cx.put(cx.arg(inst, 2))) },
-        ['rn', 'rm', 'ra'],
-        ['rd'],
-      );
+      const a = cx.put(cx.arg(inst, 0));
+      const b = cx.put(cx.arg(inst, 1));
+      const c = cx.put(cx.arg(inst, 2));
+      cx.emit({ kind: 'fma', size: fsize(cx.ty(inst)), a, b, c, dst: cx.def(cx.result(inst)) });
       return true;
     },
   },

@@ -115,6 +115,12 @@ export type MInst =
   | { readonly kind: 'cvt_f2i'; readonly cvt: CvtF2I; src: R; dst: R }
   /** `popcnt` through NEON: fmov to v31, `cnt`, `addv`, `umov`. */
   | { readonly kind: 'popcnt'; readonly size: 4 | 8; src: R; dst: R }
+  /**
+   * `dst = a·b + c` rounded once, with the IR's NaN rule (the first NaN of
+   * a, b, c, made quiet) — A64 `fmadd` prefers the addend's NaN and turns
+   * ∞·0 + qNaN into the default NaN. Each path writes `dst` once, last.
+   */
+  | { readonly kind: 'fma'; readonly size: 4 | 8; a: R; b: R; c: R; dst: R }
   // ---- control flow (targets are VCode block indices)
   | { readonly kind: 'br'; readonly cond: Cond; readonly taken: number; readonly notTaken: number }
   /** `cbnz`/`cbz rt` → `taken`, else `notTaken` (a branch on a value, no flags). */
@@ -182,6 +188,12 @@ export function visitOperands(inst: MInst, v: OperandVisitor): void {
       return;
     case 'frame_mem':
       inst.rt = inst.store ? v.use(inst.rt) : v.def(inst.rt);
+      return;
+    case 'fma':
+      inst.a = v.use(inst.a);
+      inst.b = v.use(inst.b);
+      inst.c = v.use(inst.c);
+      inst.dst = v.def(inst.dst);
       return;
     case 'div':
       inst.x = v.use(inst.x);

@@ -446,6 +446,9 @@ export class AArch64EmitBackend implements EmitBackend<MInst, AArch64LabelUse> {
       case 'cvt_f2i':
         this.emitCvtF2I(m.cvt, v(m.src), g(m.dst), buf);
         return;
+      case 'fma':
+        this.emitFma(m.size, v(m.a), v(m.b), v(m.c), v(m.dst), buf);
+        return;
       case 'popcnt':
         e({ kind: 'fmov_from_gpr', size: m.size, rd: V31, rn: g(m.src) }, buf);
         e({ kind: 'vec_cnt', rd: V31, rn: V31 }, buf);
@@ -518,6 +521,29 @@ export class AArch64EmitBackend implements EmitBackend<MInst, AArch64LabelUse> {
   private fconstV31(x: number, size: 4 | 8, buf: Buf): void {
     emitConst(buf, X16, bitsOfFloat(x, size), size);
     e({ kind: 'fmov_from_gpr', size, rd: V31, rn: X16 }, buf);
+  }
+
+  /**
+   * `fma` (see its MInst): a NaN operand goes straight to `fadd x, x, x`
+   * (which returns x made quiet); with none, `fmadd`, whose only NaN is
+   * then the default NaN of ∞·0 or ∞ − ∞ (positive, zero payload: the IR's
+   * canonical NaN).
+   */
+  private emitFma(size: 4 | 8, a: Vreg, b: Vreg, c: Vreg, dst: Vreg, buf: Buf): void {
+    const done = buf.getLabel();
+    const quiet = [buf.getLabel(), buf.getLabel(), buf.getLabel()];
+    const ops = [a, b, c];
+    for (let k = 0; k < 3; k++) {
+      e({ kind: 'fpu_cmp', size, rn: ops[k]!, rm: ops[k]! }, buf);
+      rawBranch(buf, Cond.Vs, quiet[k]!);
+    }
+    e({ kind: 'fpu_rrrr', op: 'fmadd', size, rd: dst, rn: a, rm: b, ra: c }, buf);
+    for (let k = 0; k < 3; k++) {
+      rawBranch(buf, undefined, done);
+      buf.bindLabel(quiet[k]!);
+      e({ kind: 'fpu_rrr', op: 'fadd', size, rd: dst, rn: ops[k]!, rm: ops[k]! }, buf);
+    }
+    buf.bindLabel(done);
   }
 
   private emitCvtF2I(c: CvtF2I, src: Vreg, dst: Gpr, buf: Buf): void {

@@ -829,6 +829,12 @@ export class X64EmitBackend implements EmitBackend<MInst, X64LabelUse> {
   /** f32 fma without FMA: exact f64 product, f64 sum rounded to odd, one final rounding to f32. */
   private emitFmaF32(dst: Xmm, b: Xmm, c: Xmm, buf: Buf): void {
     const exact = buf.getLabel();
+    const cNaN = buf.getLabel();
+    const done = buf.getLabel();
+    // A NaN addend: the product's NaN cases must not win over it unless a
+    // or b is itself NaN (∞·0 + NaN is that NaN, as with hardware FMA).
+    this.ucomis(4, c, { kind: 'reg', reg: c }, buf);
+    this.e({ kind: 'jcc', cc: CC.P, target: cNaN }, buf);
     this.e({ kind: 'xmm_rm_r', op: 'cvtss2sd', src: { kind: 'reg', reg: b }, dst: XS }, buf);
     this.e({ kind: 'xmm_rm_r', op: 'cvtss2sd', src: { kind: 'reg', reg: dst }, dst }, buf);
     this.e({ kind: 'xmm_rm_r', op: 'mulsd', src: { kind: 'reg', reg: XS }, dst }, buf);
@@ -854,6 +860,19 @@ export class X64EmitBackend implements EmitBackend<MInst, X64LabelUse> {
     this.e({ kind: 'gpr_to_xmm', size: 8, src: { kind: 'reg', reg: GS }, dst }, buf);
     buf.bindLabel(exact);
     this.e({ kind: 'xmm_rm_r', op: 'cvtsd2ss', src: { kind: 'reg', reg: dst }, dst }, buf);
+    this.e({ kind: 'jmp', target: done }, buf);
+    // c is NaN: the first NaN of a, b, c, made quiet (NaN + NaN keeps the first).
+    const quiet = buf.getLabel();
+    buf.bindLabel(cNaN);
+    this.ucomis(4, dst, { kind: 'reg', reg: dst }, buf);
+    this.e({ kind: 'jcc', cc: CC.P, target: quiet }, buf);
+    this.e({ kind: 'xmm_mov', op: 'movaps', src: { kind: 'reg', reg: b }, dst }, buf);
+    this.ucomis(4, dst, { kind: 'reg', reg: dst }, buf);
+    this.e({ kind: 'jcc', cc: CC.P, target: quiet }, buf);
+    this.e({ kind: 'xmm_mov', op: 'movaps', src: { kind: 'reg', reg: c }, dst }, buf);
+    buf.bindLabel(quiet);
+    this.e({ kind: 'xmm_rm_r', op: 'addss', src: { kind: 'reg', reg: dst }, dst }, buf);
+    buf.bindLabel(done);
   }
 
   private emitJumpTable(m: MInst & { kind: 'jmp_table' }, buf: Buf): void {
