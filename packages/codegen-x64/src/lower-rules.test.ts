@@ -109,6 +109,15 @@ block0(v0: i32):
     return v2
 }`),
     ).toEqual(['shift', 'movzx']);
+    // Other zero-extensions take the same shortcut: u32 → f64 converts the register as it is.
+    expect(
+      body(`function %f(i32) -> f64 {
+block0(v0: i32):
+    v1 = band_imm v0, 0x3ff
+    v2 = fcvt_from_uint.f64 v1
+    return v2
+}`),
+    ).toEqual(['alu', 'cvt_i2f']);
   });
 
   it('an iconst operand becomes an immediate and is not materialized', () => {

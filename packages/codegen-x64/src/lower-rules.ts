@@ -132,47 +132,6 @@ function localDef(cx: X64Lower, v: Value, op: Opcode): Inst {
   return i >= 0 && cx.ctx.uses(v) === 1 ? i : -1;
 }
 
-/**
- * Does the register holding the i32 `v` have bits 32–63 clear (ZeroedUpper32)?
- * True when `v` is defined by an instruction whose lowering here always
- * writes a 32-bit destination — x86-64 zero-extends every 32-bit register
- * write: constants (`mov r32, imm`), 32-bit add/sub/and/or/xor/lea (register
- * and immediate forms), shifts by a non-zero constant, and 32-bit loads or
- * narrow loads extended to 32 bits. The allocator's moves, spills and
- * reloads are 64-bit, so the property survives them. Block parameters,
- * call results and everything else are not known to qualify.
- */
-function zerosUpper32(cx: X64Lower, v: Value): boolean {
-  if (cx.typeOf(v) !== I32) return false;
-  const d = cx.ctx.defInst(v);
-  if (d < 0) return false;
-  switch (cx.dfg.opcode(d)) {
-    case O.Iconst:
-    case O.Iadd:
-    case O.IaddImm:
-    case O.Isub:
-    case O.Band:
-    case O.Bor:
-    case O.Bxor:
-    case O.BandImm:
-    case O.BorImm:
-    case O.BxorImm:
-    case O.Load:
-    case O.Uload8:
-    case O.Sload8:
-    case O.Uload16:
-    case O.Sload16:
-      return true;
-    case O.IshlImm:
-    case O.UshrImm:
-    case O.SshrImm:
-      // A shift by 0 may leave its destination unwritten.
-      return (cx.dfg.imm64(d) & 31n) !== 0n;
-    default:
-      return false;
-  }
-}
-
 /** `dst = x op imm` for the `*_imm` opcodes (the immediate is in the type's width). */
 function aluImm(cx: X64Lower, inst: Inst, op: AluOp): void {
   const ty = cx.ty(inst);
@@ -1122,7 +1081,7 @@ export const X64_LOWER_RULES: readonly LowerRule[] = [
     doc: 'i32 → i64 when the i32 comes from an instruction whose 32-bit form already cleared bits 32–63 (ZeroedUpper32): a 64-bit register move, which the allocator coalesces away.',
     lower(cx, inst) {
       const x = cx.arg(inst, 0);
-      if (cx.ty(inst) !== I64 || !zerosUpper32(cx, x)) return false;
+      if (cx.ty(inst) !== I64 || !cx.zeroedUpper32(x)) return false;
       cx.emit({ kind: 'mov_rr', size: 8, src: cx.put(x), dst: cx.def(cx.result(inst)) });
       return true;
     },

@@ -293,10 +293,51 @@ export class X64Lower extends MachLowerBackend<MInst, X64Flags, CallTargetM> {
     return { kind: 'reg_disp', base: this.put(addr), disp: offset };
   }
 
-  /** `v` zero-extended to 64 bits, in a register (i64 values as they are). */
+  /**
+   * Does the register holding the i32 `v` have bits 32–63 clear (ZeroedUpper32)?
+   * True when `v` is defined by an instruction whose lowering here always
+   * writes a 32-bit destination — x86-64 zero-extends every 32-bit register
+   * write: constants (`mov r32, imm`), 32-bit add/sub/and/or/xor/lea (register
+   * and immediate forms), shifts by a non-zero constant, and 32-bit loads or
+   * narrow loads extended to 32 bits. The allocator's moves, spills and
+   * reloads are 64-bit, so the property survives them. Block parameters,
+   * call results and everything else are not known to qualify.
+   */
+  zeroedUpper32(v: Value): boolean {
+    if (this.typeOf(v) !== I32) return false;
+    const d = this.ctx.defInst(v);
+    if (d < 0) return false;
+    switch (this.dfg.opcode(d)) {
+      case Opcode.Iconst:
+      case Opcode.Iadd:
+      case Opcode.IaddImm:
+      case Opcode.Isub:
+      case Opcode.Band:
+      case Opcode.Bor:
+      case Opcode.Bxor:
+      case Opcode.BandImm:
+      case Opcode.BorImm:
+      case Opcode.BxorImm:
+      case Opcode.Load:
+      case Opcode.Uload8:
+      case Opcode.Sload8:
+      case Opcode.Uload16:
+      case Opcode.Sload16:
+        return true;
+      case Opcode.IshlImm:
+      case Opcode.UshrImm:
+      case Opcode.SshrImm:
+        // A shift by 0 may leave its destination unwritten.
+        return (this.dfg.imm64(d) & 31n) !== 0n;
+      default:
+        return false;
+    }
+  }
+
+  /** `v` zero-extended to 64 bits, in a register (i64 values, and i32 values under ZeroedUpper32, as they are). */
   zeroExtend64(v: Value): R {
     const ty = this.typeOf(v);
-    if (ty === I64) return this.put(v);
+    if (ty === I64 || this.zeroedUpper32(v)) return this.put(v);
     const t = this.tmpInt();
     this.emit({ kind: 'movzx', ext: extModeOf(ty, 'l'), src: { kind: 'reg', reg: this.put(v) }, dst: t });
     return t;
