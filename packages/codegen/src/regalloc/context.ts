@@ -57,6 +57,9 @@ export class RegAllocContext {
   // ---- per instruction / block (liveness.ts)
   instBlock = new Int32Array(0);
   loopDepth = new Int32Array(0);
+  /** Per block: the first and last block of the innermost loop containing it, or -1 (loops.ts). */
+  loopFirst = new Int32Array(0);
+  loopLast = new Int32Array(0);
 
   // ---- per vreg (liveness.ts, liveranges.ts)
   vDefBlock = new Int32Array(0);
@@ -175,6 +178,8 @@ export class RegAllocContext {
     this.vChildStart = growI32(this.vChildStart, nv);
     this.instBlock = growI32(this.instBlock, numInsts + 1);
     this.loopDepth = growI32(this.loopDepth, numBlocks + 1);
+    this.loopFirst = growI32(this.loopFirst, numBlocks + 1);
+    this.loopLast = growI32(this.loopLast, numBlocks + 1);
     this.genStart = growI32(this.genStart, numBlocks + 1);
     this.gdefStart = growI32(this.gdefStart, numBlocks + 1);
     this.gdefFill = growI32(this.gdefFill, numBlocks + 1);

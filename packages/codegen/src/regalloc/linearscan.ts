@@ -26,7 +26,9 @@
  *    child before it stops being free.
  * 2. *allocateBlocked*: otherwise, the register whose occupants are next
  *    needed furthest away (an occupant that must be in its register at this
- *    instruction cannot be evicted). If that is still sooner than this
+ *    instruction cannot be evicted; a value the innermost loop used this
+ *    iteration and carries around its back edge counts as needed at the
+ *    loop's end — LoopAwareEviction). If that is still sooner than this
  *    child's first use, this child goes to the stack (split before its next
  *    must-register use); else it takes the register and the occupants are
  *    split: an active occupant goes to the stack from just after its last
@@ -336,6 +338,39 @@ export class LinearScan {
   }
 
   /** First use position of child c at or after `from` with a flag in `mask`, or INF. */
+  /**
+   * When occupant child `a` is next needed in a register, seen from `pos`
+   * (LoopAwareEviction): its next use in layout order — except that a value
+   * the innermost loop around `pos` used earlier in this iteration, and
+   * which is still live at the loop's last block (so the back edge carries
+   * it to the next iteration), is needed again at the loop's end. Without
+   * that, such a loop invariant looks unused (no later use in layout order)
+   * and is evicted before values the loop never touches, then reloaded on
+   * every iteration.
+   */
+  private neededAgainAt(a: number, pos: number): number {
+    const u = this.nextUseFrom(a, pos, USE_MUST_REG | USE_SHOULD_REG);
+    const ctx = this.ctx;
+    const b = ctx.instBlock[pos >>> 1]!;
+    const lastB = ctx.loopLast[b]!;
+    if (lastB < 0) return u;
+    const blockStart = this.f.blockStart;
+    const loopEnd = 2 * blockStart[lastB + 1]!;
+    if (u < loopEnd) return u;
+    if (this.prevUseBefore(a, pos) < 2 * blockStart[ctx.loopFirst[b]!]!) return u;
+    return this.vregLiveAt(ctx.cVReg[a]!, loopEnd - 1) ? loopEnd : u;
+  }
+
+  /** Whether one of vreg v's live ranges covers position p. */
+  private vregLiveAt(v: number, p: number): boolean {
+    const ctx = this.ctx;
+    for (let k = ctx.vRangeStart[v]!; k < ctx.vRangeStart[v + 1]!; k++) {
+      if (ctx.rFrom[k]! > p) return false;
+      if (p < ctx.rTo[k]!) return true;
+    }
+    return false;
+  }
+
   private nextUseFrom(c: number, from: number, mask: number): number {
     const ctx = this.ctx;
     const v = ctx.cVReg[c]!;
@@ -629,7 +664,7 @@ export class LinearScan {
       }
       // An occupant that must be in its register at this instruction cannot be evicted.
       if (this.nextUseFrom(a, s, USE_MUST_REG) < s + 2) nextUse[r] = -1;
-      else nextUse[r] = this.nextUseFrom(a, pos, USE_MUST_REG | USE_SHOULD_REG);
+      else nextUse[r] = this.neededAgainAt(a, pos);
     }
     for (let i = 0; i < nr; i++) {
       const r = regs[i]!;
@@ -639,7 +674,7 @@ export class LinearScan {
       for (let k = 0; k < ni; k++) {
         const a = list[k]!;
         if (this.nextIntersection(a, c, pos) === INF) continue;
-        const u = this.nextUseFrom(a, pos, USE_MUST_REG | USE_SHOULD_REG);
+        const u = this.neededAgainAt(a, pos);
         if (u < nextUse[r]!) nextUse[r] = u;
       }
     }

@@ -247,6 +247,42 @@ describe('register allocation', () => {
     expect(out.stats.loads).toBe(1);
   });
 
+  it('evicts a value the loop never uses before an invariant it needs on the next iteration (LoopAwareEviction)', () => {
+    // `outer` is only used after the loop; `inv` at the top of every
+    // iteration. The loop body needs all six registers but one at once.
+    const b = new RegAllocFunctionBuilder();
+    const entry = b.newBlock();
+    const header = b.newBlock();
+    const latch = b.newBlock();
+    const exit = b.newBlock();
+    const outer = b.newVReg(RegClass.Int);
+    const inv = b.newVReg(RegClass.Int);
+    b.inst(entry, [defReg(outer)]);
+    b.inst(entry, [defReg(inv)]);
+    b.jump(entry, header);
+    const t0 = b.newVReg(RegClass.Int);
+    b.inst(header, [useReg(inv), defReg(t0)]);
+    const tmps = [0, 1, 2, 3].map(() => b.newVReg(RegClass.Int));
+    for (const t of tmps) b.inst(header, [defReg(t)]);
+    b.inst(header, [useReg(t0), ...tmps.map((t) => useReg(t))]);
+    const cond = b.newVReg(RegClass.Int);
+    b.inst(header, [defReg(cond)]);
+    b.branch(header, [useReg(cond)], [
+      [latch, []],
+      [exit, []],
+    ]);
+    b.jump(latch, header);
+    b.ret(exit, [useReg(outer)]);
+    const f = b.finish();
+    const out = run(f);
+    // Nothing is loaded inside the loop; `outer` is reloaded once, after it.
+    for (let k = 0; k < out.numEdits; k++) {
+      const inst = out.editPoint[k]! >> 1;
+      if (inst >= f.blockStart[header]! && inst < f.blockStart[exit]!) expect(out.editFrom[k]! >= 0, `edit ${k}`).toBe(true);
+    }
+    expect(out.stats.loads).toBe(1);
+  });
+
   it('coalesces a move whose source dies (the lowering then emits nothing)', () => {
     const b = new RegAllocFunctionBuilder();
     const b0 = b.newBlock();
