@@ -82,7 +82,7 @@ const ALL_KINDS: Record<InstKind, true> = {
   lea: true, alu: true, test: true, imul: true, imul_imm: true, mul_div: true, unary: true, bswap: true, sign_extend_rax: true,
   shift: true, bit_count: true, setcc: true, cmov: true, jmp: true, jcc: true, jcond: true, jmp_ind: true, call: true,
   call_ind: true, ret: true, push: true, pop: true, trap_if: true, ud2: true, int3: true, nop: true, xmm_mov: true,
-  xmm_store: true, gpr_to_xmm: true, xmm_to_gpr: true, xmm_rm_r: true, xmm_cmp: true, xmm_round: true,
+  xmm_store: true, gpr_to_xmm: true, xmm_to_gpr: true, xmm_rm_r: true, xmm_rm_r_vex: true, xmm_cmp: true, xmm_round: true,
   cvt_int_to_float: true, cvt_float_to_int: true,
 };
 
@@ -295,6 +295,14 @@ const GOLDEN: Case[] = [
   G({ kind: 'xmm_rm_r', op: 'cvtss2sd', src: addr(mem(rax)), dst: x0 }, 'f3 0f 5a 00', 'cvtss2sd xmm0,DWORD PTR [rax]'),
   G({ kind: 'xmm_rm_r', op: 'cvtsd2ss', src: addr(mem(rax)), dst: x0 }, 'f2 0f 5a 00', 'cvtsd2ss xmm0,QWORD PTR [rax]'),
   G({ kind: 'xmm_rm_r', op: 'andps', src: reg(x1), dst: x0 }, '0f 54 c1', 'andps xmm0,xmm1'),
+  // (VexShortest) C5 when no X̄/B̄ bit is needed, C4 otherwise; vvvv = src1.
+  G({ kind: 'xmm_rm_r_vex', op: 'addss', src1: x1, src2: reg(x2), dst: x0 }, 'c5 f2 58 c2', 'vaddss xmm0,xmm1,xmm2'),
+  G({ kind: 'xmm_rm_r_vex', op: 'addsd', src1: x1, src2: addr(mem(rax)), dst: x2 }, 'c5 f3 58 10', 'vaddsd xmm2,xmm1,QWORD PTR [rax]'),
+  G({ kind: 'xmm_rm_r_vex', op: 'mulsd', src1: x9, src2: reg(x10), dst: x8 }, 'c4 41 33 59 c2', 'vmulsd xmm8,xmm9,xmm10'),
+  G({ kind: 'xmm_rm_r_vex', op: 'subsd', src1: x15, src2: reg(x1), dst: x0 }, 'c5 83 5c c1', 'vsubsd xmm0,xmm15,xmm1'),
+  G({ kind: 'xmm_rm_r_vex', op: 'divss', src1: x2, src2: addr(mem(r12)), dst: x1 }, 'c4 c1 6a 5e 0c 24', 'vdivss xmm1,xmm2,DWORD PTR [r12]'),
+  G({ kind: 'xmm_rm_r_vex', op: 'addsd', src1: x0, src2: addr(memIndex(rax, r9, 3)), dst: x0 }, 'c4 a1 7b 58 04 c8', 'vaddsd xmm0,xmm0,QWORD PTR [rax+r9*8]'),
+  G({ kind: 'xmm_rm_r_vex', op: 'xorps', src1: x3, src2: reg(x3), dst: x3 }, 'c5 e0 57 db', 'vxorps xmm3,xmm3,xmm3'),
   G({ kind: 'xmm_rm_r', op: 'andpd', src: reg(x1), dst: x0 }, '66 0f 54 c1', 'andpd xmm0,xmm1'),
   G({ kind: 'xmm_rm_r', op: 'andnps', src: reg(x1), dst: x0 }, '0f 55 c1', 'andnps xmm0,xmm1'),
   G({ kind: 'xmm_rm_r', op: 'orps', src: reg(x1), dst: x0 }, '0f 56 c1', 'orps xmm0,xmm1'),
@@ -462,6 +470,7 @@ const RIP_CASES: Case[] = [
   ripCase((a) => ({ kind: 'xmm_mov', op: 'movdqu', src: addr(a), dst: x1 })),
   ripCase((a) => ({ kind: 'xmm_rm_r', op: 'andps', src: addr(a), dst: x2 })),
   ripCase((a) => ({ kind: 'xmm_rm_r', op: 'xorpd', src: addr(a), dst: x8 })),
+  ripCase((a) => ({ kind: 'xmm_rm_r_vex', op: 'mulsd', src1: x14, src2: addr(a), dst: x8 })),
   ripCase((a) => ({ kind: 'xmm_cmp', op: 'ucomisd', src: addr(a), dst: x3 })),
   ripCase((a) => ({ kind: 'cvt_int_to_float', op: 'cvtsi2ss', srcSize: 8, src: addr(a), dst: x9 })),
   ripCase((a) => ({ kind: 'cvt_float_to_int', op: 'cvttsd2si', dstSize: 4, src: addr(a), dst: r10 })),
@@ -647,6 +656,12 @@ function sweep(): Inst[] {
   for (const op of XMM_RM_R_OPS) {
     for (const src of XMMS) for (const dst of XMMS) push({ kind: 'xmm_rm_r', op, src: reg(src), dst });
     for (const dst of XMMS) for (const a of AMODES) push({ kind: 'xmm_rm_r', op, src: addr(a), dst });
+  }
+  for (const op of XMM_RM_R_OPS) {
+    for (const src1 of [0, 7, 8, 15].map((i) => XMMS[i]!)) {
+      for (const src2 of XMMS) for (const dst of XMMS) push({ kind: 'xmm_rm_r_vex', op, src1, src2: reg(src2), dst });
+      for (const dst of [0, 9].map((i) => XMMS[i]!)) for (const a of AMODES) push({ kind: 'xmm_rm_r_vex', op, src1, src2: addr(a), dst });
+    }
   }
   for (const op of ['ucomiss', 'ucomisd'] as const) {
     for (const src of XMMS) for (const dst of XMMS) push({ kind: 'xmm_cmp', op, src: reg(src), dst });

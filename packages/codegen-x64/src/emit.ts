@@ -41,6 +41,8 @@ import {
   simm32,
   X64EncodeError,
   type X64Sink,
+  emitVexRm,
+  VexMap,
 } from './encode.js';
 import {
   type AluOp,
@@ -139,6 +141,9 @@ const XMM_RM_R: Record<XmmRmROp, { prefix: Prefix; opcode: number }> = {
   pand: { prefix: Prefix.P66, opcode: 0x0fdb },
   por: { prefix: Prefix.P66, opcode: 0x0feb },
 };
+
+/** VEX.pp for a legacy mandatory prefix: none 0, 66 1, F3 2, F2 3. */
+const VEX_PP: Record<Prefix, number> = { [Prefix.None]: 0, [Prefix.P66]: 1, [Prefix.PF3]: 2, [Prefix.PF2]: 3 };
 
 /** The recommended multi-byte NOPs (SDM Vol. 2B, NOP), by length 1–9. */
 const NOPS: readonly (readonly number[])[] = [
@@ -507,6 +512,12 @@ export function emit(inst: Inst, sink: X64Sink): void {
     case 'xmm_rm_r': {
       const e = XMM_RM_R[inst.op];
       emitRegRm(sink, e.prefix, e.opcode, 2, inst.dst, inst.src, 0);
+      return;
+    }
+    case 'xmm_rm_r_vex': {
+      // VEX.128.pp.0F (the legacy mandatory prefix becomes pp).
+      const e = XMM_RM_R[inst.op];
+      emitVexRm(sink, VexMap.M0F, VEX_PP[e.prefix], e.opcode, inst.dst, inst.src1, inst.src2, false);
       return;
     }
     case 'xmm_cmp':

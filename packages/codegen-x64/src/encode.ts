@@ -152,16 +152,36 @@ export function emitRegMem(
   flags: number,
   bytesAtEnd: number,
 ): void {
+  checkAmode(amode);
   if (amode.kind !== 'rip_label' && amode.trap !== undefined) sink.addTrap(amode.trap);
   emitPrefix(sink, prefix);
-  const w = (flags & Rex.W) !== 0;
-  const force = forcedByG(flags, encG);
+  emitRex(sink, (flags & Rex.W) !== 0, encG, amodeIndex(amode), amodeBase(amode), forcedByG(flags, encG));
+  emitOpcode(sink, opcode, opcodeLen);
+  emitMemOperand(sink, encG, amode, bytesAtEnd);
+}
+
+/** Throw before anything is written if `amode` cannot be encoded. */
+function checkAmode(amode: Amode): void {
+  if (amode.kind === 'rip_label') return;
+  checkDisp(amode.disp);
+  if (amode.kind === 'base_index' && amode.index === 4) throw new X64EncodeError('rsp cannot be an index register (NoRspIndex)');
+}
+
+/** The register whose fourth bit REX.X / VEX.X̄ carries (0: none). */
+function amodeIndex(amode: Amode): number {
+  return amode.kind === 'base_index' ? amode.index : 0;
+}
+
+/** The register whose fourth bit REX.B / VEX.B̄ carries (0: none). */
+function amodeBase(amode: Amode): number {
+  return amode.kind === 'rip_label' ? 0 : amode.base;
+}
+
+/** ModRM [SIB] [disp] for `encG` and the memory operand `amode` (after the opcode). */
+function emitMemOperand(sink: X64Sink, encG: number, amode: Amode, bytesAtEnd: number): void {
   switch (amode.kind) {
     case 'base_disp': {
       const { base, disp } = amode;
-      checkDisp(disp);
-      emitRex(sink, w, encG, 0, base, force);
-      emitOpcode(sink, opcode, opcodeLen);
       const mod = dispMod(disp, base);
       if ((base & 7) === 4) {
         // (SibForRspR12): rm = 100 escapes to SIB; SIB says base only.
@@ -175,10 +195,6 @@ export function emitRegMem(
     }
     case 'base_index': {
       const { base, index, shift, disp } = amode;
-      checkDisp(disp);
-      if (index === 4) throw new X64EncodeError('rsp cannot be an index register (NoRspIndex)');
-      emitRex(sink, w, encG, index, base, force);
-      emitOpcode(sink, opcode, opcodeLen);
       const mod = dispMod(disp, base);
       sink.put1(modrm(mod, encG, 4));
       sink.put1(sib(shift, index, base));
@@ -186,8 +202,6 @@ export function emitRegMem(
       return;
     }
     case 'rip_label': {
-      emitRex(sink, w, encG, 0, 0, force);
-      emitOpcode(sink, opcode, opcodeLen);
       sink.put1(modrm(0, encG, 5));
       // (RipBias): the field counts from the end of the instruction.
       sink.useLabelAtOffset(sink.curOffset(), amode.label, PCRel32);
@@ -195,6 +209,53 @@ export function emitRegMem(
       return;
     }
   }
+}
+
+/** VEX opcode maps (VEX.m-mmmm). */
+export const VexMap = { M0F: 1, M0F38: 2, M0F3A: 3 } as const;
+
+/**
+ * A VEX-encoded instruction: `VEX opcode ModRM [SIB] [disp]` with ModRM.reg
+ * = `encG`, VEX.vvvv = `encV` (the extra source) and the r/m operand `rm`;
+ * `map` is the opcode map (`VexMap`), `pp` the implied prefix (0 none, 1 66,
+ * 2 F3, 3 F2), L = 0. (VexShortest) The 2-byte form C5 when X̄ = B̄ = 1,
+ * W = 0 and the map is 0F, otherwise the 3-byte form C4. Records a memory
+ * operand's trap.
+ */
+export function emitVexRm(
+  sink: X64Sink,
+  map: number,
+  pp: number,
+  opcode: number,
+  encG: number,
+  encV: number,
+  rm: RegMem<number>,
+  w: boolean,
+): void {
+  let x = 0;
+  let b: number;
+  if (rm.kind === 'reg') b = rm.reg;
+  else {
+    checkAmode(rm.addr);
+    if (rm.addr.kind !== 'rip_label' && rm.addr.trap !== undefined) sink.addTrap(rm.addr.trap);
+    x = amodeIndex(rm.addr);
+    b = amodeBase(rm.addr);
+  }
+  const rBar = (~encG >> 3) & 1;
+  const xBar = (~x >> 3) & 1;
+  const bBar = (~b >> 3) & 1;
+  const vBar = ~encV & 15;
+  if (xBar === 1 && bBar === 1 && !w && map === VexMap.M0F) {
+    sink.put1(0xc5);
+    sink.put1((rBar << 7) | (vBar << 3) | pp);
+  } else {
+    sink.put1(0xc4);
+    sink.put1((rBar << 7) | (xBar << 6) | (bBar << 5) | map);
+    sink.put1((w ? 0x80 : 0) | (vBar << 3) | pp);
+  }
+  sink.put1(opcode & 0xff);
+  if (rm.kind === 'reg') sink.put1(modrm(3, encG, rm.reg));
+  else emitMemOperand(sink, encG, rm.addr, 0);
 }
 
 /** Register or memory r/m operand: dispatches to `emitRegReg` / `emitRegMem`. */

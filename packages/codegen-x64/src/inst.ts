@@ -308,6 +308,12 @@ export type Inst =
   | { readonly kind: 'xmm_to_gpr'; readonly size: 4 | 8; readonly src: Xmm; readonly dst: Gpr }
   /** `op dst, src` scalar/packed arithmetic and logic. */
   | { readonly kind: 'xmm_rm_r'; readonly op: XmmRmROp; readonly src: XmmMem; readonly dst: Xmm }
+  /**
+   * The AVX three-operand form `vop dst, src1, src2` (VEX.128 of the same
+   * 0F-map opcode): dst = src1 op src2; for scalar forms the bits above the
+   * scalar come from src1.
+   */
+  | { readonly kind: 'xmm_rm_r_vex'; readonly op: XmmRmROp; readonly src1: Xmm; readonly src2: XmmMem; readonly dst: Xmm }
   /** `ucomiss`/`ucomisd dst, src` (flags only). */
   | { readonly kind: 'xmm_cmp'; readonly op: XmmCmpOp; readonly src: XmmMem; readonly dst: Xmm }
   /** `roundss`/`roundsd dst, src, mode` (SSE4.1). */

@@ -53,6 +53,18 @@ block0(v0: i32):
     expect(without.some((m) => m.kind === 'cmov')).toBe(true);
   });
 
+  it('float arithmetic takes the AVX three-operand form with has_avx', () => {
+    const f = `function %f(f64, f64) -> f64 {
+block0(v0: f64, v1: f64):
+    v2 = fmul v0, v1
+    v3 = fadd v2, v0
+    return v3
+}`;
+    const kinds = (all: boolean): string[] => lowerKinds(f, all).filter((k) => k.startsWith('xmm_bin'));
+    expect(kinds(false)).toEqual(['xmm_bin', 'xmm_bin']);
+    expect(kinds(true)).toEqual(['xmm_bin_vex', 'xmm_bin_vex']);
+  });
+
   it('popcnt and rounding follow has_popcnt / has_sse41', () => {
     const pop = `function %f(i64) -> i64 {
 block0(v0: i64):

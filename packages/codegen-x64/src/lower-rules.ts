@@ -947,12 +947,14 @@ export const X64_LOWER_RULES: readonly LowerRule[] = [
     name: 'fadd/fsub/fmul/fdiv',
     opcodes: [O.Fadd, O.Fsub, O.Fmul, O.Fdiv],
     priority: 0,
-    doc: 'addss/addsd…: dst = lhs op rhs, rhs may be a single-use load. A NaN operand propagates as the first NaN quieted, as the IR says.',
+    doc: 'addss/addsd…: dst = lhs op rhs, rhs may be a single-use load; with has_avx the three-operand vaddss/vaddsd… (no copy of lhs). A NaN operand propagates as the first NaN quieted, as the IR says.',
     lower(cx, inst) {
       const ops = XMM_BIN_OPS[cx.dfg.opcode(inst)]!;
       const op = cx.ty(inst) === F32 ? ops[0] : ops[1];
       const src2 = cx.xrm(cx.arg(inst, 1), inst);
-      cx.emit({ kind: 'xmm_bin', op, src1: cx.put(cx.arg(inst, 0)), src2, dst: cx.def(cx.result(inst)) });
+      const src1 = cx.put(cx.arg(inst, 0));
+      const dst = cx.def(cx.result(inst));
+      cx.emit(cx.isaFlags.get('has_avx') ? { kind: 'xmm_bin_vex', op, src1, src2, dst } : { kind: 'xmm_bin', op, src1, src2, dst });
       return true;
     },
   },

@@ -132,6 +132,8 @@ export type MInst =
   | { readonly kind: 'xmm_to_gpr'; readonly size: 4 | 8; src: R; dst: R }
   /** `dst = src1 op src2` (dst reuses src1). */
   | { readonly kind: 'xmm_bin'; readonly op: XmmRmROp; src1: R; readonly src2: VRM; dst: R }
+  /** `dst = src1 op src2` in the AVX three-operand form (has_avx): dst is free, no copy of src1. */
+  | { readonly kind: 'xmm_bin_vex'; readonly op: XmmRmROp; src1: R; readonly src2: VRM; dst: R }
   /** Scalar unary forms writing the low lane only (`sqrtss`, `cvtss2sd`, …): `dst = op src`. */
   | { readonly kind: 'xmm_un'; readonly op: XmmRmROp; readonly src: VRM; dst: R }
   | { readonly kind: 'xmm_cmp'; readonly op: 'ucomiss' | 'ucomisd'; lhs: R; readonly rhs: VRM }
@@ -239,6 +241,11 @@ export function visitOperands(inst: MInst, v: OperandVisitor): void {
     case 'xmm_round':
     case 'cvt_i2f':
       visitRM(inst.src, v);
+      inst.dst = v.def(inst.dst);
+      return;
+    case 'xmm_bin_vex':
+      inst.src1 = v.use(inst.src1);
+      visitRM(inst.src2, v);
       inst.dst = v.def(inst.dst);
       return;
     case 'store':

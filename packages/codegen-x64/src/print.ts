@@ -198,6 +198,8 @@ export function printInst(inst: Inst): string {
       return `${inst.size === 8 ? 'movq' : 'movd'} ${g(inst.dst, inst.size)},${x(inst.src)}`;
     case 'xmm_rm_r':
       return `${inst.op} ${x(inst.dst)},${xmmMemText(inst.src, xmmMemSize(inst.op))}`;
+    case 'xmm_rm_r_vex':
+      return `v${inst.op} ${x(inst.dst)},${x(inst.src1)},${xmmMemText(inst.src2, xmmMemSize(inst.op))}`;
     case 'xmm_cmp':
       return `${inst.op} ${x(inst.dst)},${xmmMemText(inst.src, xmmMemSize(inst.op))}`;
     case 'xmm_round':

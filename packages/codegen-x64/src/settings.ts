@@ -12,7 +12,8 @@
  * | `has_lzcnt` | `lzcnt` for `clz` (else `bsr` + `cmov`) |
  * | `has_bmi1` | `tzcnt` for `ctz` (else `bsf` + `cmov`) |
  * | `has_fma` | `vfmadd132ss/sd` for `fma` (f32 falls back to an exact f64 sequence; f64 needs the flag) |
- * | `has_sse3 has_ssse3 has_sse42 has_bmi2 has_avx has_avx2` | accepted and recorded (compatibility checks); no scalar lowering uses them yet |
+ * | `has_avx` | the three-operand VEX forms `vaddss/vsubsd/…` for `fadd/fsub/fmul/fdiv` (else the two-operand SSE forms, which need a copy when the left operand lives on) |
+ * | `has_sse3 has_ssse3 has_sse42 has_bmi2 has_avx2` | accepted and recorded (compatibility checks); no scalar lowering uses them yet |
  */
 import { type Flags, type SettingGroup, SettingsBuilder, type SettingValue } from '@derrick/codegen';
 

@@ -64,7 +64,7 @@ import {
 import { type StackSlotData, TrapCode } from '@derrick/codegen-ir';
 import { SCRATCH_GPR, SCRATCH_XMM } from './abi.js';
 import { emit as emitPhys, encAlu, encExtend, encJcc, encJcond, encJmp, encLea, encLoad, encMovRI, encMovRR, encStore, encTest } from './emit.js';
-import { Prefix, emitRegMem, type X64Sink } from './encode.js';
+import { Prefix, VexMap, emitRegMem, emitVexRm, type X64Sink } from './encode.js';
 import {
   CC,
   type Amode,
@@ -526,6 +526,9 @@ export class X64EmitBackend implements EmitBackend<MInst, X64LabelUse> {
         check(m.dst === m.src1, m);
         this.e({ kind: 'xmm_rm_r', op: m.op, src: this.xm(m.src2, buf), dst: x(m.dst) }, buf);
         return;
+      case 'xmm_bin_vex':
+        this.e({ kind: 'xmm_rm_r_vex', op: m.op, src1: x(m.src1), src2: this.xm(m.src2, buf), dst: x(m.dst) }, buf);
+        return;
       case 'xmm_un':
         this.e({ kind: 'xmm_rm_r', op: m.op, src: this.xm(m.src, buf), dst: x(m.dst) }, buf);
         return;
@@ -913,11 +916,7 @@ function emitMxcsr(buf: X64Sink, op: 'st' | 'ld', addr: Amode): void {
  * operand propagates (the 213 form would prefer `b` over `a`).
  */
 function emitVfmadd132(buf: X64Sink, size: 4 | 8, dst: number, b: number, c: number): void {
-  buf.put1(0xc4);
-  buf.put1(((dst >> 3) & 1 ? 0 : 0x80) | 0x40 | ((b >> 3) & 1 ? 0 : 0x20) | 0x02);
-  buf.put1((size === 8 ? 0x80 : 0) | ((~c & 0xf) << 3) | 0x01);
-  buf.put1(0x99);
-  buf.put1(0xc0 | ((dst & 7) << 3) | (b & 7));
+  emitVexRm(buf, VexMap.M0F38, 1, 0x99, dst, c, { kind: 'reg', reg: b }, size === 8);
 }
 
 /**
