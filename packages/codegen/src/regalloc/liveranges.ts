@@ -179,6 +179,10 @@ export function buildLiveRanges(ctx: RegAllocContext, f: RegAllocFunction, env: 
         const a = f.branchArgs[k]!;
         addRange(a, bFrom, bTo);
         record(a, bTo - 1, USE_SHOULD_REG);
+        // (BackEdgePartner) An argument also passed elsewhere takes its back
+        // edge's parameter as partner: a move left on that edge runs on every
+        // iteration, one on a loop exit once.
+        if (s <= b) vPartner[a] = f.params[p0 + j]!;
         partner(f.params[p0 + j]!, a);
       }
     }
