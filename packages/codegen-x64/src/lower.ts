@@ -300,13 +300,20 @@ export class X64Lower extends MachLowerBackend<MInst, X64Flags, CallTargetM> {
    * write: constants (`mov r32, imm`), 32-bit add/sub/and/or/xor/lea (register
    * and immediate forms), shifts by a non-zero constant, and 32-bit loads or
    * narrow loads extended to 32 bits. The allocator's moves, spills and
-   * reloads are 64-bit, so the property survives them. Block parameters,
-   * call results and everything else are not known to qualify.
+   * reloads are 64-bit, so the property survives them, and a block
+   * parameter qualifies when every argument that can reach it does (the
+   * largest such set, found once per function by `zeroedParams`). The
+   * entry block's parameters, call results and everything else do not.
    */
   zeroedUpper32(v: Value): boolean {
     if (this.typeOf(v) !== I32) return false;
     const d = this.ctx.defInst(v);
-    if (d < 0) return false;
+    if (d < 0) return this.zeroedParams().has(this.dfg.resolveAliases(v));
+    return this.zeroedByDef(d);
+  }
+
+  /** ZeroedUpper32 for a value defined by `d` (see `zeroedUpper32`). */
+  private zeroedByDef(d: Inst): boolean {
     switch (this.dfg.opcode(d)) {
       case Opcode.Iconst:
       case Opcode.Iadd:
@@ -332,6 +339,54 @@ export class X64Lower extends MachLowerBackend<MInst, X64Flags, CallTargetM> {
       default:
         return false;
     }
+  }
+
+  private zeroedParamSet: Set<Value> | undefined;
+
+  /**
+   * The i32 block parameters whose every incoming argument is ZeroedUpper32:
+   * start from all i32 parameters of non-entry blocks and drop, until nothing
+   * changes, each one with an argument that neither qualifies by its
+   * definition nor is a parameter still in the set.
+   */
+  private zeroedParams(): Set<Value> {
+    if (this.zeroedParamSet !== undefined) return this.zeroedParamSet;
+    const dfg = this.dfg;
+    const layout = this.stencil.layout;
+    const entry = layout.entryBlock();
+    const set = new Set<Value>();
+    for (let b = entry; b >= 0; b = layout.nextBlock(b)) {
+      if (b === entry) continue;
+      for (let k = 0; k < dfg.numBlockParams(b); k++) {
+        const p = dfg.blockParam(b, k);
+        if (dfg.typeOf(p) === I32) set.add(p);
+      }
+    }
+    const argOk = (a: Value): boolean => {
+      const r = dfg.resolveAliases(a);
+      const d = dfg.valueInst(r);
+      return d >= 0 ? dfg.typeOf(r) === I32 && this.zeroedByDef(d) : set.has(r);
+    };
+    for (let changed = set.size > 0; changed; ) {
+      changed = false;
+      for (let b = entry; b >= 0; b = layout.nextBlock(b)) {
+        const last = layout.lastInst(b);
+        if (last < 0) continue;
+        for (let e = 0; e < dfg.numBranchDestinations(last); e++) {
+          const bc = dfg.branchDestination(last, e);
+          const target = dfg.blockCallBlock(bc);
+          for (let k = 0; k < dfg.blockCallNumArgs(bc); k++) {
+            const p = dfg.blockParam(target, k);
+            if (set.has(p) && !argOk(dfg.blockCallArg(bc, k))) {
+              set.delete(p);
+              changed = true;
+            }
+          }
+        }
+      }
+    }
+    this.zeroedParamSet = set;
+    return set;
   }
 
   /** `v` zero-extended to 64 bits, in a register (i64 values, and i32 values under ZeroedUpper32, as they are). */
