@@ -1376,7 +1376,8 @@ export const X64_LOWER_RULES: readonly LowerRule[] = [
         cx.emit({ kind: 'jmp', target: t[0]! });
         return true;
       }
-      const b = bits(cx.typeOf(idx));
+      // An i32 index whose upper bits are already clear is used in place (ZeroedUpper32).
+      const b = cx.zeroedUpper32(idx) ? 64 : bits(cx.typeOf(idx));
       const tmp1 = cx.tmpInt();
       const tmp2 = cx.tmpInt();
       cx.emit({ kind: 'undef', dst: tmp1 });

@@ -164,7 +164,11 @@ export type MInst =
   | {
       readonly kind: 'jmp_table';
       idx: R;
-      /** 8/16 when the index must be zero-extended from i8/i16; 32 for i32/i64 (low 32 bits). */
+      /**
+       * 8/16/32 when the index must be zero-extended from that width (a copy
+       * into tmp2); 64 when the register already holds the whole index, an
+       * i64 or an i32 under ZeroedUpper32 (used in place, no copy).
+       */
       readonly idxBits: 8 | 16 | 32 | 64;
       tmp1: R;
       tmp2: R;

@@ -883,14 +883,18 @@ export class X64EmitBackend implements EmitBackend<MInst, X64LabelUse> {
     const t1 = g(m.tmp1);
     const t2 = g(m.tmp2);
     const n = m.targets.length;
-    if (m.idxBits === 8 || m.idxBits === 16) this.e({ kind: 'movzx', ext: m.idxBits === 8 ? 'bl' : 'wl', src: { kind: 'reg', reg: idx }, dst: t2 }, buf);
-    else if (m.idxBits === 32) this.e({ kind: 'mov_rr', size: 4, src: idx, dst: t2 }, buf);
-    else this.e({ kind: 'mov_rr', size: 8, src: idx, dst: t2 }, buf);
-    this.e({ kind: 'alu', op: 'cmp', size: m.idxBits === 64 ? 8 : 4, src: { kind: 'imm', imm: n }, dst: t2 }, buf);
+    // The index, zero-extended to 64 bits: idx itself, or a copy in t2.
+    let ix = idx;
+    if (m.idxBits !== 64) {
+      ix = t2;
+      if (m.idxBits === 8 || m.idxBits === 16) this.e({ kind: 'movzx', ext: m.idxBits === 8 ? 'bl' : 'wl', src: { kind: 'reg', reg: idx }, dst: t2 }, buf);
+      else this.e({ kind: 'mov_rr', size: 4, src: idx, dst: t2 }, buf);
+    }
+    this.e({ kind: 'alu', op: 'cmp', size: m.idxBits === 64 ? 8 : 4, src: { kind: 'imm', imm: n }, dst: ix }, buf);
     this.e({ kind: 'jcc', cc: CC.AE, target: blockLabel(m.defaultTarget) }, buf);
     const table = buf.getLabel();
     this.e({ kind: 'lea', size: 8, src: ripLabel(table), dst: t1 }, buf);
-    this.e({ kind: 'movsx', ext: 'lq', src: { kind: 'mem', addr: memIndex(t1, t2, 2, 0) }, dst: t2 }, buf);
+    this.e({ kind: 'movsx', ext: 'lq', src: { kind: 'mem', addr: memIndex(t1, ix, 2, 0) }, dst: t2 }, buf);
     this.e({ kind: 'alu', op: 'add', size: 8, src: { kind: 'reg', reg: t2 }, dst: t1 }, buf);
     this.e({ kind: 'jmp_ind', target: { kind: 'reg', reg: t1 } }, buf);
     buf.bindLabel(table);
