@@ -93,43 +93,17 @@ block0(v0: i32):
   });
 
   it('uextend of an i32 whose 32-bit computation cleared the upper bits is a coalescable move (ZeroedUpper32)', () => {
-    const body = (src: string): string[] =>
-      lowerInsts(src)
+    /** The MInst kinds (args and ret left out) of a function of `params` whose body is `lines`, returning `ret`. */
+    const body = (params: string, lines: string, ret: string, retTy = 'i64'): string[] =>
+      lowerInsts(`function %f(${params}) -> ${retTy} {\nblock0(${params.split(', ').map((t, i) => `v${i}: ${t}`).join(', ')}):\n${lines}\n    return ${ret}\n}`)
         .filter((m) => m.kind !== 'args' && m.kind !== 'ret')
         .map((m) => m.kind);
-    expect(
-      body(`function %f(i32, i32) -> i64 {
-block0(v0: i32, v1: i32):
-    v2 = iadd v0, v1
-    v3 = uextend.i64 v2
-    return v3
-}`),
-    ).toEqual(['lea', 'mov_rr']);
+    expect(body('i32, i32', '    v2 = iadd v0, v1\n    v3 = uextend.i64 v2', 'v3')).toEqual(['lea', 'mov_rr']);
     // A parameter's upper bits are unknown, and a shift by 0 may not write.
-    expect(
-      body(`function %f(i32) -> i64 {
-block0(v0: i32):
-    v1 = uextend.i64 v0
-    return v1
-}`),
-    ).toEqual(['movzx']);
-    expect(
-      body(`function %f(i32) -> i64 {
-block0(v0: i32):
-    v1 = ishl_imm v0, 32
-    v2 = uextend.i64 v1
-    return v2
-}`),
-    ).toEqual(['shift', 'movzx']);
+    expect(body('i32', '    v1 = uextend.i64 v0', 'v1')).toEqual(['movzx']);
+    expect(body('i32', '    v1 = ishl_imm v0, 32\n    v2 = uextend.i64 v1', 'v2')).toEqual(['shift', 'movzx']);
     // Other zero-extensions take the same shortcut: u32 → f64 converts the register as it is.
-    expect(
-      body(`function %f(i32) -> f64 {
-block0(v0: i32):
-    v1 = band_imm v0, 0x3ff
-    v2 = fcvt_from_uint.f64 v1
-    return v2
-}`),
-    ).toEqual(['alu', 'cvt_i2f']);
+    expect(body('i32', '    v1 = band_imm v0, 0x3ff\n    v2 = fcvt_from_uint.f64 v1', 'v2', 'f64')).toEqual(['alu', 'cvt_i2f']);
   });
 
   it('an iconst operand becomes an immediate and is not materialized', () => {

@@ -216,19 +216,20 @@ describe('register allocation', () => {
     expect(~out.allocs[f.operandStart[1]! + 1]! % 2).toBe(0);
   });
 
-  it('keeps reloads out of a loop when the value is only used after it', () => {
-    // v is live through a loop that needs every register; it is used after the loop.
+  /**
+   * entry → header ⇄ latch, header → exit: `body(header)` fills the header
+   * (values from `before(entry)`), which then branches on a fresh condition;
+   * the exit returns `after` (used there). Returns the function and blocks.
+   */
+  function loopWithPressure(before: (b: RegAllocFunctionBuilder, entry: number) => number, body: (b: RegAllocFunctionBuilder, header: number) => void) {
     const b = new RegAllocFunctionBuilder();
     const entry = b.newBlock();
     const header = b.newBlock();
     const latch = b.newBlock();
     const exit = b.newBlock();
-    const v = b.newVReg(RegClass.Int);
-    b.inst(entry, [defReg(v)]);
+    const after = before(b, entry);
     b.jump(entry, header);
-    const tmps = [0, 1, 2, 3, 4, 5].map(() => b.newVReg(RegClass.Int));
-    for (const t of tmps) b.inst(header, [defReg(t)]);
-    b.inst(header, tmps.map((t) => useReg(t)));
+    body(b, header);
     const cond = b.newVReg(RegClass.Int);
     b.inst(header, [defReg(cond)]);
     b.branch(header, [useReg(cond)], [
@@ -236,51 +237,59 @@ describe('register allocation', () => {
       [exit, []],
     ]);
     b.jump(latch, header);
-    b.ret(exit, [useReg(v)]);
-    const f = b.finish();
-    const out = run(f);
-    // No load inside the loop: v's reload happens in the exit block.
+    b.ret(exit, [useReg(after)]);
+    return { f: b.finish(), header, exit };
+  }
+
+  /** No edit in [from, to) loads from the stack, and the whole function has `loads` loads. */
+  function expectNoLoadsIn(out: RegAllocOutput, from: number, to: number, loads: number): void {
     for (let k = 0; k < out.numEdits; k++) {
       const inst = out.editPoint[k]! >> 1;
-      if (inst >= f.blockStart[header]! && inst < f.blockStart[exit]!) expect(out.editFrom[k]! >= 0).toBe(true);
+      if (inst >= from && inst < to) expect(out.editFrom[k]! >= 0, `edit ${k}`).toBe(true);
     }
-    expect(out.stats.loads).toBe(1);
+    expect(out.stats.loads).toBe(loads);
+  }
+
+  it('keeps reloads out of a loop when the value is only used after it', () => {
+    // v is live through a loop that needs every register; it is used after the loop.
+    const { f, header, exit } = loopWithPressure(
+      (b, entry) => {
+        const v = b.newVReg(RegClass.Int);
+        b.inst(entry, [defReg(v)]);
+        return v;
+      },
+      (b, header) => {
+        const tmps = [0, 1, 2, 3, 4, 5].map(() => b.newVReg(RegClass.Int));
+        for (const t of tmps) b.inst(header, [defReg(t)]);
+        b.inst(header, tmps.map((t) => useReg(t)));
+      },
+    );
+    // No load inside the loop: v's reload happens in the exit block.
+    expectNoLoadsIn(run(f), f.blockStart[header]!, f.blockStart[exit]!, 1);
   });
 
   it('evicts a value the loop never uses before an invariant it needs on the next iteration (LoopAwareEviction)', () => {
     // `outer` is only used after the loop; `inv` at the top of every
     // iteration. The loop body needs all six registers but one at once.
-    const b = new RegAllocFunctionBuilder();
-    const entry = b.newBlock();
-    const header = b.newBlock();
-    const latch = b.newBlock();
-    const exit = b.newBlock();
-    const outer = b.newVReg(RegClass.Int);
-    const inv = b.newVReg(RegClass.Int);
-    b.inst(entry, [defReg(outer)]);
-    b.inst(entry, [defReg(inv)]);
-    b.jump(entry, header);
-    const t0 = b.newVReg(RegClass.Int);
-    b.inst(header, [useReg(inv), defReg(t0)]);
-    const tmps = [0, 1, 2, 3].map(() => b.newVReg(RegClass.Int));
-    for (const t of tmps) b.inst(header, [defReg(t)]);
-    b.inst(header, [useReg(t0), ...tmps.map((t) => useReg(t))]);
-    const cond = b.newVReg(RegClass.Int);
-    b.inst(header, [defReg(cond)]);
-    b.branch(header, [useReg(cond)], [
-      [latch, []],
-      [exit, []],
-    ]);
-    b.jump(latch, header);
-    b.ret(exit, [useReg(outer)]);
-    const f = b.finish();
-    const out = run(f);
+    let inv = -1;
+    const { f, header, exit } = loopWithPressure(
+      (b, entry) => {
+        const outer = b.newVReg(RegClass.Int);
+        inv = b.newVReg(RegClass.Int);
+        b.inst(entry, [defReg(outer)]);
+        b.inst(entry, [defReg(inv)]);
+        return outer;
+      },
+      (b, header) => {
+        const t0 = b.newVReg(RegClass.Int);
+        b.inst(header, [useReg(inv), defReg(t0)]);
+        const tmps = [0, 1, 2, 3].map(() => b.newVReg(RegClass.Int));
+        for (const t of tmps) b.inst(header, [defReg(t)]);
+        b.inst(header, [useReg(t0), ...tmps.map((t) => useReg(t))]);
+      },
+    );
     // Nothing is loaded inside the loop; `outer` is reloaded once, after it.
-    for (let k = 0; k < out.numEdits; k++) {
-      const inst = out.editPoint[k]! >> 1;
-      if (inst >= f.blockStart[header]! && inst < f.blockStart[exit]!) expect(out.editFrom[k]! >= 0, `edit ${k}`).toBe(true);
-    }
-    expect(out.stats.loads).toBe(1);
+    expectNoLoadsIn(run(f), f.blockStart[header]!, f.blockStart[exit]!, 1);
   });
 
   it('coalesces a move whose source dies (the lowering then emits nothing)', () => {
