@@ -152,19 +152,23 @@ export function emitRegMem(
   flags: number,
   bytesAtEnd: number,
 ): void {
-  checkAmode(amode);
-  if (amode.kind !== 'rip_label' && amode.trap !== undefined) sink.addTrap(amode.trap);
+  beginMemOperand(sink, amode);
   emitPrefix(sink, prefix);
   emitRex(sink, (flags & Rex.W) !== 0, encG, amodeIndex(amode), amodeBase(amode), forcedByG(flags, encG));
   emitOpcode(sink, opcode, opcodeLen);
   emitMemOperand(sink, encG, amode, bytesAtEnd);
 }
 
-/** Throw before anything is written if `amode` cannot be encoded. */
-function checkAmode(amode: Amode): void {
+/**
+ * Before anything of an instruction with memory operand `amode` is written:
+ * throw if it cannot be encoded, then record its trap code, if any, at the
+ * instruction's first byte.
+ */
+function beginMemOperand(sink: X64Sink, amode: Amode): void {
   if (amode.kind === 'rip_label') return;
   checkDisp(amode.disp);
   if (amode.kind === 'base_index' && amode.index === 4) throw new X64EncodeError('rsp cannot be an index register (NoRspIndex)');
+  if (amode.trap !== undefined) sink.addTrap(amode.trap);
 }
 
 /** The register whose fourth bit REX.X / VEX.X̄ carries (0: none). */
@@ -236,8 +240,7 @@ export function emitVexRm(
   let b: number;
   if (rm.kind === 'reg') b = rm.reg;
   else {
-    checkAmode(rm.addr);
-    if (rm.addr.kind !== 'rip_label' && rm.addr.trap !== undefined) sink.addTrap(rm.addr.trap);
+    beginMemOperand(sink, rm.addr);
     x = amodeIndex(rm.addr);
     b = amodeBase(rm.addr);
   }

@@ -87,29 +87,26 @@ export function emitVCode<I, K extends LabelUse<K>>(
     openLoc = loc;
   };
   const worst = backend.worstCaseInstSize;
+  /** Emit an island (jumped around) if `size` more bytes would miss a deadline. */
+  const islandBefore = (size: number): void => {
+    if (!buf.islandNeeded(size)) return;
+    setLoc(DEFAULT_SRCLOC);
+    const around = buf.getLabel();
+    backend.emitJump(around, buf);
+    buf.emitIsland(size);
+    buf.bindLabel(around);
+  };
   const loopAlign = backend.loopAlignment;
+  const padTo = (): number => (loopAlign - (buf.curOffset() & (loopAlign - 1))) & (loopAlign - 1);
   let needAlign = 1;
-  const predStart = vcode.predStart;
-  const preds = vcode.preds;
 
   for (let b = 0; b < nb; b++) {
-    if (loopAlign > 1 && b !== vcode.entryBlock) {
-      let header = false;
-      for (let k = predStart[b]!; k < predStart[b + 1]!; k++) if (preds[k]! >= b) header = true;
-      const pad = (loopAlign - (buf.curOffset() & (loopAlign - 1))) & (loopAlign - 1);
-      if (header) {
-        if (pad > 0) {
-          if (buf.islandNeeded(pad + worst)) {
-            setLoc(DEFAULT_SRCLOC);
-            const around = buf.getLabel();
-            backend.emitJump(around, buf);
-            buf.emitIsland(pad + worst);
-            buf.bindLabel(around);
-          }
-          setLoc(DEFAULT_SRCLOC);
-          backend.emitNops((loopAlign - (buf.curOffset() & (loopAlign - 1))) & (loopAlign - 1), buf);
-        }
-        needAlign = loopAlign;
+    if (loopAlign > 1 && b !== vcode.entryBlock && isLoopHeader(vcode, b)) {
+      needAlign = loopAlign;
+      if (padTo() > 0) {
+        islandBefore(loopAlign + worst);
+        setLoc(DEFAULT_SRCLOC);
+        backend.emitNops(padTo(), buf);
       }
     }
     buf.bindLabel(blockLabel(b));
@@ -119,13 +116,7 @@ export function emitVCode<I, K extends LabelUse<K>>(
     }
     const end = vcode.blockStart[b + 1]!;
     for (let i = vcode.blockStart[b]!; i < end; i++) {
-      if (buf.islandNeeded(worst)) {
-        setLoc(DEFAULT_SRCLOC);
-        const around = buf.getLabel();
-        backend.emitJump(around, buf);
-        buf.emitIsland(worst);
-        buf.bindLabel(around);
-      }
+      islandBefore(worst);
       setLoc(locs[i]!);
       // (EditsInOrder) before(i), the instruction, after(i).
       while (e < numEdits && progPointInst(editPoint[e]!) === i && !progPointIsAfter(editPoint[e]!)) {
@@ -146,4 +137,10 @@ export function emitVCode<I, K extends LabelUse<K>>(
   if (e !== numEdits) throw new Error(`emitVCode: ${numEdits - e} register-allocator edits were not placed`);
   backend.emitEnd(buf);
   return needAlign;
+}
+
+/** Does a block at or after `b` in the final order branch to `b` (LoopHeadersAligned)? */
+function isLoopHeader<I>(vcode: VCode<I>, b: number): boolean {
+  for (let k = vcode.predStart[b]!; k < vcode.predStart[b + 1]!; k++) if (vcode.preds[k]! >= b) return true;
+  return false;
 }

@@ -130,7 +130,7 @@ export function layoutText(isa: TargetIsa<AnyLabelUse>, bodies: readonly TextBod
     return callee;
   };
 
-  let maxAlign = 16;
+  let maxAlign = isa.functionAlignment;
   for (let i = 0; i < bodies.length; i++) {
     const body = bodies[i]!;
     const code = body.code;

@@ -121,7 +121,8 @@ export interface CompiledText {
   text: Uint8Array;
   /**
    * The alignment the text's start needs: the largest any body relies on
-   * (e.g. 64 for x86-64 code with aligned loop headers). Absent: 16.
+   * (e.g. 64 for x86-64 code with aligned loop headers). Absent: the
+   * image format's default.
    */
   alignment?: number;
   /** Per body, in the order given to `buildText`: where it landed. */

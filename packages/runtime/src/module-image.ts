@@ -26,6 +26,7 @@
  */
 import { type CompiledText, type FuncKey, type ModuleTranslation, funcKeyName } from '@derrick/environ';
 import {
+  DEFAULT_TEXT_ALIGN,
   AddressMap,
   DerrickSection,
   ElfWriter,
@@ -149,7 +150,7 @@ export function buildImage(engine: EngineInfo, machine: 'x86_64' | 'aarch64', tr
   const writer = new ElfWriter(machine).setText(
     text.text,
     text.locations.map((loc) => ({ name: bodySymbolName(translation, loc.key), offset: loc.offset, size: loc.length })),
-    { align: text.alignment ?? 16 },
+    { align: Math.max(text.alignment ?? DEFAULT_TEXT_ALIGN, DEFAULT_TEXT_ALIGN) },
   );
   if (text.relocations.length > 0) {
     const symbolOf = new Map(text.locations.map((loc) => [funcKeyName(loc.key), bodySymbolName(translation, loc.key)]));
